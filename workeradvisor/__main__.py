@@ -1,0 +1,5 @@
+"""Allow ``python -m workeradvisor``."""
+
+from workeradvisor.cli import main
+
+main()

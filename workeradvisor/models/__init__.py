@@ -1,0 +1,44 @@
+"""Frozen result dataclasses: the only thing scan/, profile/ and load/ hand to decide and report.
+
+Each producer owns one module here; everything is re-exported so callers write
+``from workeradvisor.models import Finding``.
+"""
+
+from workeradvisor.models.load import (
+    ErrorCounts,
+    LatencySummary,
+    LoadResult,
+    ProcessSample,
+    ServerMetrics,
+    StageResult,
+)
+from workeradvisor.models.profile import (
+    CallSite,
+    IdleReport,
+    LoopBreakdown,
+    PerRequest,
+    ProfileResult,
+    ThreadStat,
+    WorkerProfile,
+)
+from workeradvisor.models.scan import Finding, ScanError, ScanResult, ScanSummary
+
+__all__ = [
+    "CallSite",
+    "ErrorCounts",
+    "Finding",
+    "IdleReport",
+    "LatencySummary",
+    "LoadResult",
+    "LoopBreakdown",
+    "PerRequest",
+    "ProcessSample",
+    "ProfileResult",
+    "ScanError",
+    "ScanResult",
+    "ScanSummary",
+    "ServerMetrics",
+    "StageResult",
+    "ThreadStat",
+    "WorkerProfile",
+]

@@ -1,0 +1,81 @@
+"""Results of a load run (closed-loop CCU ladder or open-loop constant rate, or an import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class LatencySummary:
+    """Milliseconds, from an HDR histogram merged across generator processes."""
+
+    count: int
+    mean: float
+    p50: float
+    p90: float
+    p95: float
+    p99: float
+    p999: float
+    max: float
+
+
+@dataclass(frozen=True)
+class ErrorCounts:
+    connect: int = 0
+    timeout: int = 0
+    http_4xx: int = 0
+    http_5xx: int = 0
+    read: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.connect + self.timeout + self.http_4xx + self.http_5xx + self.read
+
+
+@dataclass(frozen=True)
+class ProcessSample:
+    """One server process over a window: mean CPU% (100 = one core) and peak RSS."""
+
+    pid: int
+    role: str  # "supervisor" | "worker"
+    cpu_percent: float
+    rss_bytes: int
+
+
+@dataclass(frozen=True)
+class ServerMetrics:
+    processes: tuple[ProcessSample, ...]
+    total_cpu_percent: float  # sum over processes, 100 = one core
+    total_rss_bytes: int
+
+
+@dataclass(frozen=True)
+class StageResult:
+    kind: str  # "ccu" | "rate"
+    ccu: int | None
+    rate: float | None
+    duration_s: float
+    requests: int  # completed (ok + http errors)
+    rps: float
+    latency_ms: LatencySummary
+    errors: ErrorCounts
+    bytes_received: int
+    server: ServerMetrics | None
+    generator_cpu_percent: float  # 100 = one core, summed over generator processes
+    host_cpu_idle_percent: float  # 0..100 of all cores
+    generator_bound: bool
+    generator_bound_reason: str = ""
+    partial: bool = False  # interrupted mid-stage
+    stopped_reason: str = ""  # e.g. "p99 1200 ms > 1000 ms"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    target: str
+    stages: tuple[StageResult, ...]
+    knee_last_healthy_ccu: int | None = None
+    knee_first_saturated_ccu: int | None = None
+    source: str = "workeradvisor"  # or "wrk", "oha", "locust", "k6" for imports
+    workers: int | None = None  # server workers, when known
+    interrupted: bool = False
+    notes: tuple[str, ...] = field(default=())

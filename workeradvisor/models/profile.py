@@ -1,0 +1,81 @@
+"""Results of a live profile: where each worker's event-loop time goes, per request and at idle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ThreadStat:
+    tid: int
+    name: str
+    cpu_seconds: float  # over the window
+    cpu_percent: float  # 100 = one core
+    is_loop: bool = False
+
+
+@dataclass(frozen=True)
+class LoopBreakdown:
+    """Event-loop thread over the headline window (from /proc schedstat, no ptrace)."""
+
+    window_s: float
+    busy_fraction: float  # on-CPU + waiting-to-run, 0..1
+    on_cpu_fraction: float
+    runqueue_fraction: float
+
+
+@dataclass(frozen=True)
+class CallSite:
+    path: str
+    line: int
+    function: str
+    share: float  # share of loop-thread samples, 0..1
+    kind: str  # "blocking" | "cpu"
+    confirmed_findings: tuple[str, ...] = ()  # scan rule ids confirmed at this site
+
+
+@dataclass(frozen=True)
+class WorkerProfile:
+    pid: int
+    rss_bytes: int
+    uss_bytes: int
+    loop: LoopBreakdown | None
+    threads: tuple[ThreadStat, ...]
+    # Attribution pass (py-spy): shares of loop-thread samples, summing to ~1.
+    app_cpu_share: float | None = None
+    blocked_share: float | None = None
+    selector_share: float | None = None
+
+
+@dataclass(frozen=True)
+class PerRequest:
+    requests: int
+    loop_cpu_s_per_request: float
+    mean_latency_ms: float
+    request_cpu_ratio: float  # loop CPU per request / mean latency, 0..1
+    io_ratio: float  # 1 - request_cpu_ratio
+
+
+@dataclass(frozen=True)
+class IdleReport:
+    window_s: float
+    process_cpu_percent: tuple[tuple[int, float], ...]  # (pid, cpu%)
+    culprits: tuple[ThreadStat, ...]  # threads with material idle CPU
+    culprit_stacks: tuple[str, ...] = ()  # "push_loop() (app/metrics.py:14)" per culprit
+    reload_detected: bool = False
+
+
+@dataclass(frozen=True)
+class ProfileResult:
+    target: str
+    workers: tuple[WorkerProfile, ...]
+    per_request: PerRequest | None = None
+    idle: IdleReport | None = None
+    top_blocking: tuple[CallSite, ...] = ()
+    top_cpu: tuple[CallSite, ...] = ()
+    partial: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def request_cpu_ratio(self) -> float | None:
+        return self.per_request.request_cpu_ratio if self.per_request else None

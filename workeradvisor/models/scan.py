@@ -1,0 +1,84 @@
+"""Results of the static scan. JSON shape is documented in docs/json.md (version 1)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str  # e.g. "WA101"
+    name: str  # rule name, e.g. "blocking-http-call"
+    category: str  # e.g. "blocking-http"
+    severity: str  # "error" | "warning" | "info"
+    path: str  # relative to the current directory, "/" separators
+    line: int
+    col: int
+    function: str  # enclosing function's qualified name, e.g. "app.main.charge"
+    symbol: str  # the matched qualified name, e.g. "requests.post"
+    message: str
+    fix: str
+    chain: tuple[str, ...] = ()  # e.g. ("charge", "gateway.post_charge", "requests.post (billing/gateway.py:40)")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["chain"] = list(self.chain)
+        return d
+
+
+@dataclass(frozen=True)
+class ScanError:
+    path: str
+    message: str  # one line
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    files_scanned: int
+    async_functions: int
+    sync_functions: int
+    async_endpoints: int
+    sync_endpoints: int
+    findings_by_category: tuple[tuple[str, int], ...] = ()
+    findings_by_severity: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def async_ratio(self) -> float:
+        """Seed 000's "async ratio": share of endpoints that are ``async def``."""
+        total = self.async_endpoints + self.sync_endpoints
+        return self.async_endpoints / total if total else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files_scanned": self.files_scanned,
+            "async_functions": self.async_functions,
+            "sync_functions": self.sync_functions,
+            "async_endpoints": self.async_endpoints,
+            "sync_endpoints": self.sync_endpoints,
+            "async_ratio": round(self.async_ratio, 4),
+            "findings_by_category": dict(self.findings_by_category),
+            "findings_by_severity": dict(self.findings_by_severity),
+        }
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    files_scanned: int
+    findings: tuple[Finding, ...]
+    errors: tuple[ScanError, ...]
+    summary: ScanSummary
+    version: int = 1
+    extra: tuple[tuple[str, Any], ...] = field(default=())  # e.g. (("routes", ...),) for analyze
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "files_scanned": self.files_scanned,
+            "errors": [e.to_dict() for e in self.errors],
+            "summary": self.summary.to_dict(),
+            "findings": [f.to_dict() for f in self.findings],
+        }
