@@ -1,0 +1,1 @@
+"""Command implementations; cli.py registers them."""
