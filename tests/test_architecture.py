@@ -9,13 +9,14 @@ PKG = Path(__file__).resolve().parent.parent / "workeradvisor"
 
 # layer -> packages it must never import
 FORBIDDEN = {
-    "models": {"scan", "profile", "load", "decide", "report", "commands", "cli", "check"},
-    "scan": {"profile", "load", "decide", "report", "commands", "cli", "check"},
-    "profile": {"scan", "decide", "report", "commands", "cli", "check"},
-    "load": {"scan", "profile", "decide", "report", "commands", "cli", "check"},
-    "decide": {"scan", "profile", "load", "report", "commands", "cli", "check"},
-    "report": {"scan", "profile", "load", "decide", "commands", "cli", "check"},
-    "check": {"profile", "load", "report", "commands", "cli"},
+    "models": {"scan", "profile", "load", "decide", "report", "commands", "cli", "check", "orchestrate"},
+    "scan": {"profile", "load", "decide", "report", "commands", "cli", "check", "orchestrate"},
+    "profile": {"scan", "decide", "report", "commands", "cli", "check", "orchestrate"},
+    "load": {"scan", "profile", "decide", "report", "commands", "cli", "check", "orchestrate"},
+    "decide": {"scan", "profile", "load", "report", "commands", "cli", "check", "orchestrate"},
+    "report": {"scan", "profile", "load", "decide", "commands", "cli", "check", "orchestrate"},
+    "check": {"profile", "load", "report", "commands", "cli", "orchestrate"},
+    "orchestrate": {"report", "commands", "cli", "check"},
 }
 
 

@@ -7,12 +7,21 @@ has reported what it finished.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
 
 from workeradvisor import __version__, procs
-from workeradvisor.errors import EXIT_INTERRUPTED, WorkerAdvisorError
+from workeradvisor.commands import advise as advise_cmd
+from workeradvisor.commands import analyze as analyze_cmd
+from workeradvisor.commands import check as check_cmd
+from workeradvisor.commands import compare as compare_cmd
+from workeradvisor.commands import load as load_cmd
+from workeradvisor.commands import profile as profile_cmd
+from workeradvisor.commands import rules as rules_cmd
+from workeradvisor.commands import scan as scan_cmd
+from workeradvisor.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, WorkerAdvisorError
 
 app = typer.Typer(
     name="workeradvisor",
@@ -35,12 +44,23 @@ def version() -> None:
 
 
 # --- command registration (one line per command module) ---
+app.command("analyze")(analyze_cmd.analyze)
+app.command("compare")(compare_cmd.compare)
+app.command("advise")(advise_cmd.advise)
+app.command("scan")(scan_cmd.scan)
+app.command("rules")(rules_cmd.rules)
+app.command("explain")(rules_cmd.explain)
+app.command("profile")(profile_cmd.profile)
+app.command("check")(check_cmd.check)
+app.command("load")(load_cmd.load)
 
 
 def main() -> None:
     procs.install_signal_handlers()
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)  # click returns the code of a raised typer.Exit here
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
     except WorkerAdvisorError as exc:
         typer.echo(f"workeradvisor: error: {exc}", err=True)
         sys.exit(exc.exit_code)
@@ -56,6 +76,12 @@ def main() -> None:
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             sys.exit(exc.exit_code)
-        raise
+        if os.environ.get("WORKERADVISOR_DEBUG"):
+            raise
+        typer.echo(
+            f"workeradvisor: internal error: {type(exc).__name__}: {exc} (set WORKERADVISOR_DEBUG=1 for a traceback)",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
     finally:
         procs.stop_all()

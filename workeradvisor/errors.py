@@ -7,6 +7,7 @@ Exit codes (documented in README.md):
   3  target error: the app failed to start, refused connections, or died
   4  permission error: ptrace not permitted, unreadable process
   5  tool missing: py-spy or another required executable not found
+  70  internal error (a bug in workeradvisor; one line, traceback with WORKERADVISOR_DEBUG=1)
   130 interrupted (Ctrl-C); partial results are still reported
 """
 
@@ -18,6 +19,7 @@ EXIT_USAGE = 2
 EXIT_TARGET = 3
 EXIT_PERMISSION = 4
 EXIT_TOOL_MISSING = 5
+EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 

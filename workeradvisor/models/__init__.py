@@ -4,6 +4,15 @@ Each producer owns one module here; everything is re-exported so callers write
 ``from workeradvisor.models import Finding``.
 """
 
+from workeradvisor.models.decision import (
+    Action,
+    Analysis,
+    CodeSite,
+    CompareRow,
+    Environment,
+    PathStep,
+    Recommendation,
+)
 from workeradvisor.models.load import (
     ErrorCounts,
     LatencySummary,
@@ -21,9 +30,16 @@ from workeradvisor.models.profile import (
     ThreadStat,
     WorkerProfile,
 )
-from workeradvisor.models.scan import Finding, ScanError, ScanResult, ScanSummary
+from workeradvisor.models.scan import Finding, Route, ScanError, ScanResult, ScanSummary
 
 __all__ = [
+    "Action",
+    "Analysis",
+    "CodeSite",
+    "CompareRow",
+    "Environment",
+    "PathStep",
+    "Recommendation",
     "CallSite",
     "ErrorCounts",
     "Finding",
@@ -34,6 +50,7 @@ __all__ = [
     "PerRequest",
     "ProcessSample",
     "ProfileResult",
+    "Route",
     "ScanError",
     "ScanResult",
     "ScanSummary",

@@ -67,6 +67,15 @@ class StageResult:
     generator_bound_reason: str = ""
     partial: bool = False  # interrupted mid-stage
     stopped_reason: str = ""  # e.g. "p99 1200 ms > 1000 ms"
+    generator_processes: int = 1
+    requests_sent: int = 0  # every request written, warm-up included (what --max-requests caps)
+
+    @property
+    def error_fraction(self) -> float:
+        """Errors over attempts (completed requests plus connect/timeout/read failures)."""
+        failed = self.errors.connect + self.errors.timeout + self.errors.read
+        attempts = self.requests + failed
+        return self.errors.total / attempts if attempts else 0.0
 
 
 @dataclass(frozen=True)

@@ -52,8 +52,11 @@ class PerRequest:
     requests: int
     loop_cpu_s_per_request: float
     mean_latency_ms: float
-    request_cpu_ratio: float  # loop CPU per request / mean latency, 0..1
+    request_cpu_ratio: float  # loop CPU (+ run-queue wait) per request / mean latency, 0..1
     io_ratio: float  # 1 - request_cpu_ratio
+    loop_runqueue_s_per_request: float = 0.0  # loop thread runnable but waiting for a core, per request
+    concurrency: int = 1  # closed-loop users while measuring (the ratio is meant at low concurrency)
+    rps: float = 0.0  # requests per second the load engine measured over the window
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,9 @@ class ProfileResult:
     top_cpu: tuple[CallSite, ...] = ()
     partial: bool = False
     notes: tuple[str, ...] = field(default=())
+    # The attribution pass failed (e.g. ptrace not permitted): the headline numbers above still stand.
+    attribution_error: str = ""
+    attribution_error_code: int = 0  # the errors.py exit code the CLI ends with after reporting
 
     @property
     def request_cpu_ratio(self) -> float | None:

@@ -66,6 +66,22 @@ class ScanSummary:
 
 
 @dataclass(frozen=True)
+class Route:
+    """A FastAPI/Starlette/aiohttp route found by decorator (``@app.get("/items/{id}")``)."""
+
+    method: str  # "GET", "POST", ...
+    path: str  # including a module-level APIRouter(prefix=...); include_router prefixes are not known
+    function: str  # qualified name, e.g. "app.main.read_item"
+    file: str  # relative to the current directory
+    line: int
+    is_async: bool
+    has_path_params: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class ScanResult:
     files_scanned: int
     findings: tuple[Finding, ...]
@@ -73,6 +89,7 @@ class ScanResult:
     summary: ScanSummary
     version: int = 1
     extra: tuple[tuple[str, Any], ...] = field(default=())  # e.g. (("routes", ...),) for analyze
+    routes: tuple[Route, ...] = ()  # discovered routes, for analyze (not part of the JSON v1 output)
 
     def to_dict(self) -> dict[str, Any]:
         return {

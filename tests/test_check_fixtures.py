@@ -1,0 +1,79 @@
+"""Every config kind: each check fires on the line marked in the fixture and stays silent on correct configs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.check_helpers import FIXTURES, RULES, actual_findings, expected_findings, run_fixture
+from workeradvisor.check.engine import run_check
+
+# (fixture dir, kinds that must be parsed from it, extra engine options)
+CASES = [
+    ("dockerfile/reload", {"dockerfile"}, {}),
+    ("dockerfile/formula", {"dockerfile"}, {}),
+    ("dockerfile/many_workers", {"dockerfile"}, {}),
+    ("dockerfile/good", {"dockerfile"}, {}),
+    ("compose/bad", {"compose", "dockerfile"}, {}),
+    ("compose/dev", {"compose"}, {}),
+    ("compose/good", {"compose", "dockerfile"}, {}),
+    ("kubernetes/bad", {"kubernetes"}, {}),
+    ("kubernetes/good", {"kubernetes"}, {}),
+    ("kubernetes/node", {"kubernetes"}, {"node_cpus": 4.0}),
+    ("procfile/bad", {"procfile"}, {}),
+    ("procfile/good", {"procfile"}, {}),
+    ("systemd/bad", {"systemd"}, {}),
+    ("systemd/good", {"systemd"}, {}),
+    ("gunicorn_conf/bad", {"gunicorn-conf"}, {}),
+    ("gunicorn_conf/tainted", {"gunicorn-conf"}, {}),
+    ("gunicorn_conf/good", {"gunicorn-conf", "dockerfile"}, {}),
+    ("python/unreferenced", {"python"}, {}),
+    ("python/served", {"python", "dockerfile"}, {}),
+    ("python/good", {"python", "dockerfile"}, {}),
+    ("rayserve/bad", {"ray-serve"}, {"node_cpus": 4.0}),
+    ("rayserve/good", {"ray-serve"}, {"node_cpus": 4.0}),
+    ("analysis/disagree", {"compose"}, {"analysis": "analysis.json"}),
+    ("analysis/agree", {"compose"}, {"analysis": "analysis.json"}),
+]
+
+
+@pytest.mark.parametrize(("fixture", "kinds", "options"), CASES, ids=[c[0] for c in CASES])
+def test_findings_match_inline_expectations(fixture: str, kinds: set[str], options: dict, monkeypatch) -> None:
+    root = FIXTURES / fixture
+    report = run_fixture(root, monkeypatch, **options)
+    assert report.problems == ()
+    assert kinds <= {row.kind for row in report.inventory}, "the fixture's files were not all recognised"
+    assert actual_findings(report) == expected_findings(root)
+
+
+def test_every_good_fixture_is_silent_and_every_bad_one_fires(monkeypatch) -> None:
+    """Guards the marker harness itself: bad fixtures carry markers, good ones none."""
+    for fixture, _, _ in CASES:
+        marks = expected_findings(FIXTURES / fixture)
+        if fixture.rsplit("/", 1)[-1] in ("good", "agree", "dev"):
+            assert not marks, fixture
+        else:
+            assert marks, fixture
+
+
+def test_rules_fired_across_fixtures_cover_every_config_rule(monkeypatch) -> None:
+    fired = {rule for fixture, _, _ in CASES for (_, _, rule) in expected_findings(FIXTURES / fixture)}
+    assert {"WA501", "WA502", "WA503", "WA504", "WA505", "WA506", "WA507", "WA510", "WA511", "WA512", "WA513",
+            "WA514"} <= fired
+
+
+def test_host_cores_are_read_only_when_a_config_has_no_cpu_limit(monkeypatch) -> None:
+    calls: list[int] = []
+
+    def counting() -> int:
+        calls.append(1)
+        return 2
+
+
+    monkeypatch.chdir(FIXTURES / "kubernetes" / "good")  # every container has a CPU limit
+    assert run_check(Path("."), RULES, counting, node_cpus=8.0).findings == ()
+    assert calls == []
+    monkeypatch.chdir(FIXTURES / "dockerfile" / "many_workers")  # no limit: the real cores decide
+    assert [f.rule for f in run_check(Path("."), RULES, counting).findings] == ["WA502"]
+    assert calls

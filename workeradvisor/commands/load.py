@@ -1,0 +1,151 @@
+"""``workeradvisor load``: run a CCU ladder or a constant-rate stage, or import another tool's results."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+from workeradvisor.errors import EXIT_INTERRUPTED, UsageError, WorkerAdvisorError
+from workeradvisor.load import LoadInterrupted, StageProgress, build_plan, run_ladder, run_stage
+from workeradvisor.load.importers import import_file
+from workeradvisor.load.locustfile import render_locustfile
+from workeradvisor.models.load import LoadResult
+from workeradvisor.report import load_json, load_markdown, load_text
+
+FORMATS = ("text", "json", "markdown")
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise UsageError(f"--ccu {text!r}: expected comma-separated integers like 30,60,100") from None
+    if not values or any(v < 1 for v in values):
+        raise UsageError("--ccu values must be positive integers")
+    return values
+
+
+def _headers(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            raise UsageError(f"--header {item!r}: expected 'Name: value'")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _emit(result: LoadResult, fmt: str, output: str | None) -> None:
+    if fmt == "json":
+        text = load_json.render(result)
+    elif fmt == "markdown":
+        text = load_markdown.render(result)
+    else:
+        console = Console(file=open(output, "w", encoding="utf-8") if output else sys.stdout)  # noqa: SIM115
+        if not console.is_terminal:
+            console.width = 160
+        load_text.render(result, console)
+        if output:
+            console.file.close()
+        return
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+class _ProgressView:
+    """Live line on stderr per stage: live RPS, p99 and errors (only on a terminal)."""
+
+    def __init__(self) -> None:
+        self.console = Console(stderr=True)
+        self.live: Live | None = None
+
+    def __call__(self, p: StageProgress) -> None:
+        if not self.console.is_terminal:
+            return
+        if self.live is None:
+            self.live = Live(console=self.console, refresh_per_second=4, transient=True)
+            self.live.start()
+        phase = "measuring" if p.measuring else "warming up"
+        self.live.update(Text(f"{p.label}: {phase} {p.elapsed_s:4.1f}/{p.total_s:.0f}s  ~{p.rps:,.0f} req/s  "
+                              f"p99 {p.p99_ms:.1f} ms  errors {p.errors}"))
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+
+
+def load(
+    url: str = typer.Argument(None, help="Target, e.g. http://127.0.0.1:8000/ (loopback only unless --allow-remote)."),
+    ccu: str = typer.Option("30,60,100", "--ccu", help="Concurrent users per stage (closed loop); with --rate: "
+                            "the connection cap."),
+    stage_seconds: float = typer.Option(10.0, "--stage-seconds", help="Measured seconds per stage."),
+    warmup: float = typer.Option(2.0, "--warmup", help="Unmeasured seconds before each stage."),
+    rate: float = typer.Option(None, "--rate", help="Open loop: constant arrival rate in requests/s."),
+    requests_spec: str = typer.Option(None, "--requests", help="YAML request spec (see docs/load.md)."),
+    method: str = typer.Option("GET", "--method", help="HTTP method when no --requests spec."),
+    header: Annotated[list[str] | None, typer.Option("--header", help="'Name: value', repeatable.")] = None,
+    json_body: str = typer.Option(None, "--json", help="JSON request body."),
+    pid: int = typer.Option(None, "--pid", help="Server PID: sample its (and its workers') CPU and RSS."),
+    processes: int = typer.Option(None, "--processes", help="Generator processes (default: from rate/CCU, cores)."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds before a request counts as a timeout."),
+    max_requests: int = typer.Option(None, "--max-requests", help="Hard cap on requests sent over the whole run."),
+    stop_on_p99: float = typer.Option(None, "--stop-on-p99", help="Stop when a stage's p99 exceeds this (ms)."),
+    stop_on_errors: float = typer.Option(None, "--stop-on-errors", help="Stop when a stage's error fraction "
+                                         "exceeds this (0..1)."),
+    fmt: str = typer.Option("text", "--format", help="text | json | markdown"),
+    output: str = typer.Option(None, "--output", help="Write the report to this file."),
+    allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a target outside 127.0.0.0/8 / ::1."),
+    import_path: str = typer.Option(None, "--import", help="Read results of wrk, oha, Locust or k6 instead."),
+    import_format: str = typer.Option("auto", "--import-format", help="auto | wrk | oha | locust | k6"),
+    export_locustfile: str = typer.Option(None, "--export-locustfile", help="Write an equivalent locustfile and exit."),
+    workers: int = typer.Option(None, "--workers", help="Server worker count, recorded in the result."),
+) -> None:
+    """Load test a server: CCU ladder (closed loop) or constant rate (open loop), or import results."""
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
+    if stop_on_errors is not None and not 0 <= stop_on_errors <= 1:
+        raise UsageError("--stop-on-errors is a fraction between 0 and 1")
+    ccus = _ints(ccu)
+    if import_path:
+        result = import_file(import_path, import_format, ccus[0] if len(ccus) == 1 else None)
+        _emit(result, fmt, output)
+        return
+    if not url:
+        raise UsageError("give a URL to load, or --import FILE")
+    plan = build_plan(url, spec_file=requests_spec, method=method, headers=_headers(header or []), json_body=json_body,
+                      allow_remote=allow_remote)
+    if export_locustfile:
+        Path(export_locustfile).write_text(render_locustfile(plan), encoding="utf-8")
+        typer.echo(f"wrote {export_locustfile}", err=True)
+        return
+    view = _ProgressView()
+    try:
+        if rate is not None:
+            stage = run_stage(plan, rate=rate, ccu=ccus[0] if ccu != "30,60,100" else None, duration_s=stage_seconds,
+                              warmup_s=warmup, timeout_s=timeout, max_requests=max_requests, processes=processes,
+                              server_pid=pid, progress=view)
+            result = LoadResult(target=plan.base_url, stages=(stage,), workers=workers)
+        else:
+            result = run_ladder(plan, ccus, stage_seconds=stage_seconds, warmup_s=warmup, timeout_s=timeout,
+                                max_requests=max_requests, processes=processes, stop_on_p99_ms=stop_on_p99,
+                                stop_on_errors=stop_on_errors, server_pid=pid, progress=view, workers=workers)
+    except LoadInterrupted as exc:
+        view.close()
+        partial = exc.result if isinstance(exc.result, LoadResult) else LoadResult(
+            target=plan.base_url, stages=(exc.stage,) if exc.stage else (), workers=workers, interrupted=True)
+        _emit(partial, fmt, output)
+        # Not KeyboardInterrupt/typer.Exit: typer turns those into a return value that cli.main drops.
+        raise WorkerAdvisorError("interrupted; finished stages and the partial one were reported",
+                                 exit_code=EXIT_INTERRUPTED) from None
+    finally:
+        view.close()
+    _emit(result, fmt, output)

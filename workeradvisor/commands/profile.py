@@ -1,0 +1,122 @@
+"""``workeradvisor profile``: where the event loop's time goes, per request and at idle."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, UsageError, WorkerAdvisorError
+from workeradvisor.launch import serve
+from workeradvisor.models.profile import ProfileResult
+from workeradvisor.profile import profile_server
+from workeradvisor.report import profile_json, profile_markdown, profile_text
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def _render(result: ProfileResult, fmt: Format) -> str:
+    if fmt is Format.json:
+        return profile_json.render(result)
+    if fmt is Format.markdown:
+        return profile_markdown.render(result)
+    return profile_text.render(result)
+
+
+def _plan(base_url: str, paths: list[str], spec: str | None):  # noqa: ANN202 - RequestPlan lives in load
+    from workeradvisor.load import build_plan
+
+    if spec:
+        return build_plan(base_url, spec_file=spec)
+    return build_plan(base_url, paths=paths) if paths else None
+
+
+PidOpt = Annotated[int | None, typer.Option("--pid", help="Attach to a running uvicorn/gunicorn server.")]
+AppOpt = Annotated[str | None, typer.Option("--app", help="Start TARGET: path/to/file.py:app or pkg.module:app.")]
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="uvicorn workers when starting --app.")]
+AppDirOpt = Annotated[str | None, typer.Option("--app-dir", help="Directory uvicorn imports --app from.")]
+PortOpt = Annotated[int | None, typer.Option("--port", help="Port for --app (default: a free one).")]
+PathOpt = Annotated[list[str] | None, typer.Option("--path", help="Path to request while profiling --app.")]
+DurationOpt = Annotated[float, typer.Option("--duration", min=0.5, max=3600, help="Seconds per window.")]
+IdleOpt = Annotated[bool, typer.Option("--idle", help="No traffic: CPU per process and thread, culprits.")]
+RequestsOpt = Annotated[str | None, typer.Option("--requests", help="--pid: requests served (N); --app: spec.yaml.")]
+CcuOpt = Annotated[int, typer.Option("--ccu", min=1, max=64, help="Concurrent users for the light traffic.")]
+AttrOpt = Annotated[bool, typer.Option("--attribution/--no-attribution", help="Run the py-spy pass.")]
+ScanOpt = Annotated[str | None, typer.Option("--scan", help="scan JSON: mark findings confirmed at runtime.")]
+FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", help="Write the report here instead of stdout.")]
+
+
+def profile(
+    pid: PidOpt = None,
+    app: AppOpt = None,
+    workers: WorkersOpt = 1,
+    app_dir: AppDirOpt = None,
+    port: PortOpt = None,
+    path: PathOpt = None,
+    duration: DurationOpt = 3.0,
+    idle: IdleOpt = False,
+    requests: RequestsOpt = None,
+    ccu: CcuOpt = 1,
+    attribution: AttrOpt = True,
+    scan: ScanOpt = None,
+    fmt: FormatOpt = Format.text,
+    output: OutputOpt = None,
+) -> None:
+    """Measure a live server: loop busy fraction (schedstat), per-request CPU, idle CPU, blocking sites."""
+    try:
+        result = _measure(pid, app, workers, app_dir, port, path or [], duration, idle, requests, ccu, attribution,
+                          scan)
+    except KeyboardInterrupt:  # typer would turn this into a silent return; make it exit 130
+        raise WorkerAdvisorError("interrupted before the headline window finished", EXIT_INTERRUPTED) from None
+    text = _render(result, fmt)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)
+    if result.attribution_error:
+        raise WorkerAdvisorError(result.attribution_error, result.attribution_error_code)
+    if result.partial:
+        raise TargetError("a target process exited during the profile; the partial results above were reported")
+
+
+def _measure(pid: int | None, app: str | None, workers: int, app_dir: str | None, port: int | None, path: list[str],
+             duration: float, idle: bool, requests: str | None, ccu: int, attribution: bool,
+             scan: str | None) -> ProfileResult:
+    if (pid is None) == (app is None):
+        raise UsageError("give exactly one of --pid PID or --app TARGET")
+    count, spec = _requests_arg(requests, pid is not None)
+    if pid is not None:
+        if path:
+            raise UsageError("--path drives traffic only with --app; with --pid, pass --requests N from your own load")
+        result = profile_server(pid, duration_s=duration, idle=idle, attribution=attribution, scan=scan,
+                                requests=count, ccu=ccu, target=f"pid {pid}")
+    else:
+        assert app is not None
+        if idle and (path or spec):
+            raise UsageError("--idle measures with no traffic; drop --path/--requests")
+        with serve(app, app_dir=app_dir, workers=workers, port=port) as server:
+            plan = _plan(server.base_url, path, spec)
+            result = profile_server(server.pid, duration_s=duration, idle=idle, plan=plan, attribution=attribution,
+                                    scan=scan, ccu=ccu, target=app)
+    return result
+
+
+def _requests_arg(value: str | None, attached: bool) -> tuple[int | None, str | None]:
+    if value is None:
+        return None, None
+    if value.isdigit():
+        if not attached:
+            raise UsageError("--requests N counts someone else's traffic (with --pid); with --app use --path")
+        return int(value), None
+    if attached:
+        raise UsageError("--requests with --pid must be a request count")
+    if not Path(value).is_file():
+        raise UsageError(f"--requests spec file not found: {value}")
+    return None, value

@@ -1,0 +1,76 @@
+"""``workeradvisor scan PATH...``: static findings as text, JSON, SARIF or Markdown."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workeradvisor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from workeradvisor.models.scan import Finding
+from workeradvisor.report import findings_json, findings_markdown, findings_text, sarif
+from workeradvisor.scan.config import load_config
+from workeradvisor.scan.engine import scan_paths, scan_rules, select_rules
+
+_RANK = {"info": 1, "warning": 2, "error": 3}
+_RENDERERS = {"text": findings_text, "json": findings_json, "sarif": sarif, "markdown": findings_markdown}
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    markdown = "markdown"
+
+
+class FailOn(StrEnum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+def _ids(values: list[str] | None) -> tuple[str, ...]:
+    return tuple(v.strip() for raw in values or () for v in raw.split(",") if v.strip())
+
+
+def should_fail(findings: tuple[Finding, ...], fail_on: str) -> bool:
+    if fail_on == "never":
+        return False
+    return any(_RANK.get(f.severity, 0) >= _RANK[fail_on] for f in findings)
+
+
+def scan(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories to scan.")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
+    fail_on: Annotated[FailOn | None, typer.Option(
+        "--fail-on", help="Exit 1 on findings at or above this severity (default: error, or pyproject's fail-on)."
+    )] = None,
+    select: Annotated[list[str] | None, typer.Option("--select", help="Rule ids or prefixes, comma separated.")] = None,
+    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Rule ids or prefixes to skip.")] = None,
+    rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra directory of rule YAML files.")] = None,
+    max_depth: Annotated[int | None, typer.Option("--max-depth", min=0, help="How deep to follow sync calls (4).")
+                         ] = None,
+) -> None:
+    """Find blocking calls, CPU work on the loop, sync endpoints and per-request clients (never imports code)."""
+    config = load_config(Path.cwd())
+    depth = max_depth if max_depth is not None else config.max_depth if config.max_depth is not None else 4
+    result = scan_paths([str(p) for p in paths], rules_dirs=tuple(rules or ()), select=_ids(select),
+                        ignore=_ids(ignore), max_depth=depth, config=config)
+    all_rules = scan_rules([*config.rules_dirs, *(rules or ())])
+    chosen = select_rules(all_rules, _ids(select) or config.select, (*config.ignore, *_ids(ignore)))
+    text = _RENDERERS[format.value].render(result.findings, chosen, errors=result.errors, summary=result.summary,
+                                           files_scanned=result.files_scanned)
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    else:
+        typer.echo(text, nl=False)
+    threshold = fail_on.value if fail_on is not None else config.fail_on or "error"
+    sys.exit(EXIT_FINDINGS if should_fail(result.findings, threshold) else EXIT_OK)  # typer.Exit is lost here

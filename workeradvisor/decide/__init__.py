@@ -1,0 +1,1 @@
+"""The decision engine: metrics -> decision tree -> capacity model -> recommendation (pure code)."""

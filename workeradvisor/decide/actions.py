@@ -1,0 +1,181 @@
+"""Turn the action kinds the tree emitted into actions with evidence, code sites and fixes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from workeradvisor.decide.capacity import Capacity, WorkerChoice, thread_tokens
+from workeradvisor.decide.metrics import BLOCKING_PREFIX, BLOCKING_SEVERITIES
+from workeradvisor.models.decision import Action, CodeSite
+from workeradvisor.models.profile import ProfileResult
+from workeradvisor.models.scan import Finding, ScanResult
+
+Metrics = Mapping[str, float | None]
+MIN_SITE_SHARE = 0.05  # profile call sites below this share of loop samples are noise
+_STACK_SITE = re.compile(r"^\s*(?P<func>[^()\s]+)\(?\)?\s*\((?P<path>[^():]+):(?P<line>\d+)\)")
+
+
+def _num(value: float | None, digits: int = 3) -> float | None:
+    return round(value, digits) if value is not None else None
+
+
+def _ev(metrics: Metrics, *names: str) -> tuple[tuple[str, float | None], ...]:
+    return tuple((n, _num(metrics.get(n))) for n in names if metrics.get(n) is not None)
+
+
+def _findings(scan: ScanResult | None, pred) -> list[Finding]:  # noqa: ANN001 - a small predicate
+    return [f for f in scan.findings if pred(f)] if scan else []
+
+
+def project_site(path: str, share: float, top: bool) -> bool:
+    """Sites worth naming: in the user's code (not site-packages or the stdlib) and material."""
+    third_party = "site-packages" in path or "/lib/python" in path or path.startswith("<")
+    return not third_party and (top or share >= MIN_SITE_SHARE)
+
+
+def _finding_site(f: Finding) -> CodeSite:
+    via = f" via {' -> '.join(f.chain)}" if f.chain else ""
+    return CodeSite(f.path, f.line, f.function, f"{f.symbol}{via}: {f.fix}", "scan")
+
+
+def fix_idle_cpu(profile: ProfileResult | None, scan: ScanResult | None, metrics: Metrics, first: bool) -> Action:
+    idle = profile.idle if profile else None
+    culprits = sorted(idle.culprits, key=lambda t: -t.cpu_percent) if idle else []
+    sites: list[CodeSite] = []
+    for stack in idle.culprit_stacks if idle else ():
+        m = _STACK_SITE.match(stack)
+        if m:
+            sites.append(CodeSite(m["path"], int(m["line"]), m["func"], f"hottest stack at idle: {stack}", "profile"))
+    sites += [_finding_site(f) for f in _findings(scan, lambda f: f.category == "import-time-thread")]
+    named = ", ".join(f"thread `{t.name}` {t.cpu_percent:.0f}% CPU" for t in culprits[:3]) or "background work"
+    top = (("thread", culprits[0].name),) if culprits else ()
+    evidence = _ev(metrics, "idle_cpu_percent", "idle_culprit_cpu_percent") + top + tuple(
+        (f"thread {t.name} cpu_percent", round(t.cpu_percent, 1)) for t in culprits[:3]
+    )
+    fix = (
+        "Stop the background thread or make it cheap: disable the telemetry client (most read an env flag), "
+        "lengthen its interval, or move it out of the request process. Measure idle CPU again afterwards: "
+        "workers multiply this cost (seed: 2 workers doubled idle CPU)."
+    )
+    return Action("fix-idle-cpu", f"Remove idle CPU: {named} with no traffic", evidence, tuple(sites), fix, first)
+
+
+def fix_blocking(profile: ProfileResult | None, scan: ScanResult | None, metrics: Metrics) -> Action:
+    found = _findings(scan, lambda f: f.category.startswith(BLOCKING_PREFIX) and f.severity in BLOCKING_SEVERITIES)
+    sites = [_finding_site(f) for f in found]
+    scan_keys = {(f.path, f.line) for f in found}
+    for i, c in enumerate(profile.top_blocking if profile else ()):
+        if not project_site(c.path, c.share, i == 0):
+            continue
+        detail = f"{c.share:.0%} of loop samples blocked here"
+        if (c.path, c.line) in scan_keys:
+            sites = [CodeSite(s.path, s.line, s.function, f"{s.detail} ({detail})", "scan+profile")
+                     if (s.path, s.line) == (c.path, c.line) else s for s in sites]
+        else:
+            sites.append(CodeSite(c.path, c.line, c.function, detail, "profile"))
+    fix = (
+        "Replace each call with its async equivalent (httpx.AsyncClient, asyncpg, redis.asyncio, "
+        "asyncio.sleep, aiofiles) or wrap it: `await asyncio.to_thread(fn, *args)`. A blocked loop "
+        "stalls every request in that worker; more workers only hide it."
+    )
+    title = f"Fix {len(sites)} blocking call site(s) on the event loop before any scaling"
+    return Action("fix-blocking", title, _ev(metrics, "blocking_sites", "blocked_share"), tuple(sites), fix, True)
+
+
+def offload(profile: ProfileResult | None, scan: ScanResult | None, metrics: Metrics, usable: int) -> Action:
+    sites: list[CodeSite] = []
+    func = "cpu_heavy_function"
+    call = f"{func}, *args"
+    for i, c in enumerate(profile.top_cpu[:3] if profile else ()):
+        if not project_site(c.path, c.share, i == 0):
+            continue
+        sites.append(CodeSite(c.path, c.line, c.function, f"{c.share:.0%} of loop samples on CPU here", "profile"))
+    for f in _findings(scan, lambda f: f.category == "cpu-heavy"):
+        sites.append(_finding_site(f))
+    if profile and profile.top_cpu:
+        func = profile.top_cpu[0].function.split(".")[-1].split(" ")[0] or func
+        call = f"{func}, *args"
+    elif scan and any(s.source == "scan" for s in sites):
+        first = _findings(scan, lambda f: f.category == "cpu-heavy")[0]
+        func, call = first.symbol, f"{first.symbol}, *args"
+    where = f"  # at {sites[0].path}:{sites[0].line}" if sites else ""
+    snippet = (
+        "```python\n"
+        "import asyncio\n"
+        "from concurrent.futures import ProcessPoolExecutor\n\n"
+        f"cpu_pool = ProcessPoolExecutor(max_workers={usable})  # once, at startup (lifespan)\n\n"
+        f"# in the handler, instead of calling {func}(...) on the event loop:{where}\n"
+        f"result = await asyncio.get_running_loop().run_in_executor(cpu_pool, {call})\n"
+        "```\n"
+        f"The function and its arguments must be picklable (a module-level function). With the offload, "
+        f"1 uvicorn worker plus max_workers={usable} processes uses all {usable} core(s); without it, run "
+        f"{usable} workers."
+    )
+    evidence = _ev(metrics, "request_cpu_ratio", "cpu_s_per_request", "load_cpu_per_worker")
+    title = f"Offload `{func}` to a ProcessPoolExecutor (max_workers={usable})"
+    return Action("offload-process-pool", title, evidence, tuple(sites), snippet)
+
+
+def raise_thread_limit(scan: ScanResult | None, metrics: Metrics, tokens_now: float) -> Action:
+    tokens = thread_tokens(metrics.get("thread_demand"), tokens_now) or int(tokens_now)
+    sites = [_finding_site(f) for f in _findings(scan, lambda f: f.category == "sync-endpoint")]
+    misuse = _findings(scan, lambda f: "set_default_executor" in f.symbol)
+    sites += [_finding_site(f) for f in misuse]
+    fix = (
+        "```python\n"
+        "from contextlib import asynccontextmanager\n"
+        "import anyio.to_thread\n\n"
+        "@asynccontextmanager\n"
+        "async def lifespan(app):\n"
+        f"    anyio.to_thread.current_default_thread_limiter().total_tokens = {tokens}\n"
+        "    yield\n"
+        "```\n"
+        "Sync `def` endpoints and sync dependencies all share anyio's limiter "
+        f"({int(tokens_now)} threads by default). `loop.set_default_executor(...)` does NOT change it"
+        + (" (this code calls it; see the sites)." if misuse else ".")
+        + " Better still, make the hot endpoints `async def` with async clients."
+    )
+    evidence = _ev(metrics, "sync_endpoints", "sync_endpoint_share", "target_ccu", "thread_demand") + (
+        ("anyio_thread_tokens", tokens_now),
+        ("total_tokens_to_set", tokens),
+    )
+    title = f"Raise anyio's thread limit to {tokens}: sync endpoints need ~{metrics.get('thread_demand'):.0f} threads"
+    return Action("raise-thread-limit", title, evidence, tuple(sites), fix)
+
+
+def downstream_bound(metrics: Metrics, downstream: str | None) -> Action:
+    who = f"`{downstream}`" if downstream else "the service the handlers await"
+    fix = (
+        f"More workers will not help: the bottleneck is {who}. Scale or tune it (batch size, replicas, "
+        "connection keep-alive, client-side batching; seed 004), and keep 1 worker here."
+    )
+    evidence = _ev(metrics, "latency_growth", "rps_scaling", "load_cpu_per_worker", "io_ratio", "peak_ccu")
+    return Action("downstream-bound", f"Downstream-bound: {who} limits throughput", evidence, (), fix)
+
+
+def workers_action(choice: WorkerChoice, capacity: Capacity, metrics: Metrics) -> Action:
+    evidence = _ev(metrics, "request_cpu_ratio", "load_cpu_per_worker", "p99_ms", "peak_rps", "cores") + (
+        ("workers_range", f"{choice.workers_range[0]}-{choice.workers_range[1]}"),
+    )
+    if capacity.workers_needed is not None:
+        evidence += (("workers_needed_for_target_rps", capacity.workers_needed),)
+    cmd = f"uvicorn app:app --workers {choice.workers}"
+    if choice.workers <= 1:
+        fix = f"`{cmd}`: one async event loop serves this load; more workers add idle CPU and memory."
+        return Action("keep", "Run 1 uvicorn worker", evidence, (), fix)
+    fix = f"`{cmd}`. Scale only if a side-by-side load test (`workeradvisor compare`) shows > 30% gain."
+    return Action("scale-workers", f"Run {choice.workers} uvicorn workers", evidence, (), fix)
+
+
+def scale_out(choice: WorkerChoice, capacity: Capacity, usable: int) -> Action:
+    evidence: tuple[tuple[str, float | int | str | None], ...] = (
+        ("workers_needed", capacity.workers_needed),
+        ("usable_workers", usable),
+        ("replicas", choice.replicas_needed),
+    )
+    fix = (
+        f"Run {choice.replicas_needed} replicas of {usable} worker(s) behind a load balancer (least-connections), "
+        "each with its own CPU allowance, rather than more workers than cores (seeds 003/004)."
+    )
+    return Action("scale-out", f"Scale out to {choice.replicas_needed} replicas", evidence, (), fix)

@@ -1,0 +1,172 @@
+"""The decision: metrics -> tree walk -> capacity model -> actions, verdict and confidence.
+
+Pure: it reads results, never the machine. ``commands`` gather the inputs (live or from saved
+JSON) and ``report`` renders the ``Analysis``.
+"""
+
+from __future__ import annotations
+
+from workeradvisor.decide import actions as build
+from workeradvisor.decide.capacity import Capacity, build_capacity, choose_workers
+from workeradvisor.decide.metrics import DecideOptions, extract_metrics, primary_load
+from workeradvisor.decide.stages import compare_rows, load_workers, trusted_stages
+from workeradvisor.decide.tree import DecisionTree, environment, load_decision_tree, walk
+from workeradvisor.models.decision import Action, Analysis, Environment, Recommendation
+from workeradvisor.models.load import LoadResult
+from workeradvisor.models.profile import ProfileResult
+from workeradvisor.models.scan import ScanResult
+
+STARVED_HOST_IDLE = 10.0  # percent; matches decision.yaml's host_idle_min default
+ORDER = (
+    "fix-idle-cpu",
+    "fix-blocking",
+    "offload-process-pool",
+    "raise-thread-limit",
+    "downstream-bound",
+    "keep",
+    "scale-workers",
+    "scale-out",
+)
+
+
+def confidence(
+    scan: ScanResult | None, profile: ProfileResult | None, loads: tuple[LoadResult, ...]
+) -> tuple[float, tuple[str, ...]]:
+    """Start at 1 and subtract for every gap in the evidence, saying why."""
+    score, why = 1.0, []
+
+    def lose(amount: float, reason: str) -> None:
+        nonlocal score
+        score -= amount
+        why.append(reason)
+
+    if scan is None:
+        lose(0.05, "no scan: blocking calls are only seen if the profile caught them")
+    if profile is None:
+        lose(0.3, "no profile: the workload type (CPU vs waiting) was not measured")
+    else:
+        if profile.per_request is None:
+            lose(0.15, "the profile has no per-request figures (request CPU ratio unknown)")
+        if profile.idle is None:
+            lose(0.05, "no idle profile: idle CPU not measured")
+        if profile.partial:
+            lose(0.1, "the profile is partial (the target died or was interrupted)")
+    if not loads:
+        lose(0.25, "no load test: the seed's load-test rules could not be applied")
+    for load in loads:
+        bound = sum(1 for s in load.stages if s.generator_bound)
+        if bound:
+            lose(min(0.3, 0.1 * bound) / len(loads), f"{bound} of {len(load.stages)} stage(s) of the "
+                 f"{load_workers(load)}-worker load run were generator-bound (the client, not the server)")
+        if load.stages and all(s.server is None for s in load.stages):
+            lose(0.1, f"the {load.source} load result has no server CPU/RSS")
+        if load.interrupted or any(s.partial for s in load.stages):
+            lose(0.05, "a load run was interrupted")
+    primary = primary_load(loads)
+    peak = trusted_stages(primary)[-1] if primary is not None and primary.stages else None
+    if peak is not None and peak.server is not None and peak.host_cpu_idle_percent < STARVED_HOST_IDLE:
+        lose(0.1, f"the host had {peak.host_cpu_idle_percent:.0f}% idle CPU at the peak stage: other processes "
+                  "competed with the server, so its CPU readings understate its demand")
+    if primary is not None and sum(1 for s in primary.stages if not s.generator_bound and not s.partial) < 2:
+        lose(0.1, "fewer than two trusted load stages: no trend across CCU")
+    return max(0.05, round(score, 2)), tuple(why)
+
+
+def _verdict(workers: int, acts: list[Action]) -> str:
+    first = [a.kind for a in acts if a.first]
+    also = [a.kind for a in acts if not a.first and a.kind not in ("keep", "scale-workers")]
+    run = f"Run {workers} uvicorn worker{'s' if workers != 1 else ''}"
+    text = f"{run}, after: {', '.join(first)}" if first else run
+    return f"{text}; also {', '.join(also)}" if also else text
+
+
+def _capacity_figures(cap: Capacity, metrics: dict[str, float | None]) -> tuple:
+    figs: list[tuple[str, float | int | str | None]] = [
+        ("cpu_s_per_request", round(cap.cpu_s_per_request, 6) if cap.cpu_s_per_request else None),
+        ("cpu_source", cap.cpu_source),
+        ("loop_saturation_rps", round(cap.loop_saturation_rps, 1) if cap.loop_saturation_rps else None),
+        ("target_rps", metrics.get("target_rps")),
+        ("workers_needed", cap.workers_needed),
+        ("per_worker_rss_mib", round(cap.per_worker_rss_bytes / (1 << 20), 1) if cap.per_worker_rss_bytes else None),
+        ("memory_fit_workers", cap.memory_fit_workers),
+    ]
+    for w, predicted, measured in cap.rows:
+        figs.append((f"predicted_max_rps_{w}w", round(predicted, 1) if predicted is not None else None))
+        figs.append((f"measured_peak_rps_{w}w", round(measured, 1) if measured is not None else None))
+    return tuple(figs)
+
+
+def _thread_pool_notes(scan: ScanResult | None, metrics: dict[str, float | None], tokens: float) -> list[str]:
+    """Say how the sync endpoints fit anyio's limiter even when it does not saturate."""
+    notes = []
+    sync, demand = metrics.get("sync_endpoints"), metrics.get("thread_demand")
+    if sync and demand is not None and demand <= tokens:
+        notes.append(f"thread pool: the sync endpoints need ~{demand:.0f} threads at {metrics.get('target_ccu'):.0f} "
+                     f"CCU, within anyio's {tokens:.0f}")
+    if scan is not None and any("set_default_executor" in f.symbol for f in scan.findings):
+        notes.append("loop.set_default_executor(...) does not size the pool sync endpoints use (anyio's limiter)")
+    return notes
+
+
+def decide(
+    scan: ScanResult | None,
+    profile: ProfileResult | None,
+    loads: tuple[LoadResult, ...],
+    env: Environment,
+    options: DecideOptions | None = None,
+    tree: DecisionTree | None = None,
+    downstream: str | None = None,
+) -> Recommendation:
+    options = options or DecideOptions()
+    tree = tree or load_decision_tree()
+    metrics = extract_metrics(scan, profile, loads, env, options)
+    result = walk(tree, metrics)
+    flags = environment(tree, metrics)
+    cap = build_capacity(profile, loads, env, options)
+    kinds = set(result.actions)
+    fix_first = bool(flags.get("fix_first")) or "fix-blocking" in kinds
+    choice = choose_workers(result.workers_range, cap, env, fix_first)
+    acts: list[Action] = []
+    if "fix-idle-cpu" in kinds:
+        acts.append(build.fix_idle_cpu(profile, scan, metrics, first=bool(flags.get("idle_overhead"))))
+    if "fix-blocking" in kinds:
+        acts.append(build.fix_blocking(profile, scan, metrics))
+    if "offload-process-pool" in kinds:
+        acts.append(build.offload(profile, scan, metrics, env.usable_workers))
+    if "raise-thread-limit" in kinds:
+        acts.append(build.raise_thread_limit(scan, metrics, tree.thresholds.get("anyio_thread_tokens", 40.0)))
+    if "downstream-bound" in kinds:
+        acts.append(build.downstream_bound(metrics, downstream))
+    acts.append(build.workers_action(choice, cap, metrics))
+    if choice.replicas_needed and choice.replicas_needed > 1:
+        acts.append(build.scale_out(choice, cap, env.usable_workers))
+    acts.sort(key=lambda a: (not a.first, ORDER.index(a.kind)))
+    notes = list(choice.notes) + _thread_pool_notes(scan, metrics, tree.thresholds.get("anyio_thread_tokens", 40.0))
+    score, reasons = confidence(scan, profile, loads)
+    return Recommendation(
+        workers=choice.workers,
+        workers_range=choice.workers_range,
+        actions=tuple(acts),
+        path=result.path,
+        confidence=score,
+        verdict=_verdict(choice.workers, acts),
+        confidence_reasons=reasons,
+        capacity=_capacity_figures(cap, metrics),
+        notes=tuple(notes),
+        metrics=tuple((k, round(v, 6) if v is not None else None) for k, v in metrics.items()),
+        compare=compare_rows(loads, tree.thresholds.get("scale_gain_min", 0.30)),
+    )
+
+
+def analyze_results(
+    scan: ScanResult | None,
+    profile: ProfileResult | None,
+    loads: tuple[LoadResult, ...],
+    env: Environment,
+    options: DecideOptions | None = None,
+    tree: DecisionTree | None = None,
+    downstream: str | None = None,
+) -> Analysis:
+    """The whole ``Analysis`` for reports: inputs plus the recommendation."""
+    rec = decide(scan, profile, loads, env, options, tree, downstream)
+    return Analysis(scan=scan, profile=profile, load=tuple(loads), environment=env, recommendation=rec)

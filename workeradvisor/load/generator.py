@@ -1,0 +1,243 @@
+"""One load-generator process: closed-loop virtual users or an open-loop constant arrival rate.
+
+Closed loop: ``vus`` connections, each sends its next request as soon as the previous answer
+arrives. Open loop (wrk2-style): request *i* is due at ``start + i / rate`` whatever the server
+does; it goes out on an idle connection, a new one (up to ``vus``), or waits in a backlog, and its
+latency counts from the due time, so a stalled server shows its queueing delay instead of
+silently slowing the generator (no coordinated omission).
+
+Latencies (µs) go into an HDR histogram that the parent merges across processes. Only requests
+*started* inside the measurement window (after warm-up) are counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import ssl
+import time
+from typing import Any
+
+from hdrh.histogram import HdrHistogram
+
+from workeradvisor.load.http1 import Connection
+from workeradvisor.load.spec import RequestPlan, RequestSource
+
+HIST_MAX_US = 3_600_000_000  # one hour, in µs
+HIST_DIGITS = 3
+CONNECT_BACKOFF_S = 0.01  # a refused VU retries after this, so a closed port is not a busy loop
+
+
+def new_histogram() -> HdrHistogram:
+    return HdrHistogram(1, HIST_MAX_US, HIST_DIGITS)
+
+
+class Generator:
+    def __init__(self, cfg: dict[str, Any], emit: Any) -> None:
+        self.plan = RequestPlan.from_dict(cfg["plan"])
+        self.source = RequestSource(self.plan, cfg.get("index", 0), cfg.get("stride", 1), cfg.get("seed"))
+        self.mode: str = cfg["mode"]
+        self.vus: int = max(1, int(cfg["vus"]))
+        self.rate: float = float(cfg.get("rate") or 0.0)
+        self.warmup_s: float = float(cfg["warmup_s"])
+        self.duration_s: float = float(cfg["duration_s"])
+        self.timeout_s: float = float(cfg["timeout_s"])
+        self.max_requests: int | None = cfg.get("max_requests")
+        self.emit = emit
+        self.hist = new_histogram()
+        self.errors = {"connect": 0, "timeout": 0, "http_4xx": 0, "http_5xx": 0, "read": 0}
+        self.ok = 0  # completed responses (any status) started in the window
+        self.sent = 0
+        self.inflight = 0
+        self.bytes_received = 0
+        self.conns: set[Connection] = set()
+        self.idle: list[Connection] = []
+        self.opening = 0
+        self.backlog: collections.deque[float] = collections.deque()
+        self.sending = True
+        self.interrupted = False
+        self.drained = asyncio.Event()
+        self.t0 = self.m0 = self.m1 = float("inf")  # set by run(); a signal before that counts nothing
+        self.ssl: ssl.SSLContext | None = ssl.create_default_context() if self.plan.scheme == "https" else None
+
+    # --- window bookkeeping -------------------------------------------------------------
+    def in_window(self, t: float) -> bool:
+        return self.m0 <= t < self.m1
+
+    def stop_sending(self) -> None:
+        if self.sending:
+            self.sending = False
+            self.m1 = min(self.m1, time.perf_counter())
+            self.cpu1 = time.process_time()
+        self._check_drained()
+
+    def _check_drained(self) -> None:
+        if not self.sending and self.inflight == 0 and not self.backlog:
+            self.drained.set()
+
+    # --- connection callbacks -----------------------------------------------------------
+    def on_response(self, conn: Connection, status: int) -> None:
+        now = time.perf_counter()
+        self.inflight -= 1
+        intended = conn.intended
+        if self.m0 <= intended < self.m1:
+            self.hist.record_value(max(1, int((now - intended) * 1e6)))
+            self.ok += 1
+            if status >= 500:
+                self.errors["http_5xx"] += 1
+            elif status >= 400:
+                self.errors["http_4xx"] += 1
+        if conn.close_after:
+            conn.close()  # on_closed replaces it
+            return
+        self._next(conn, now)
+
+    def on_closed(self, conn: Connection, error: str | None) -> None:
+        self.conns.discard(conn)
+        if conn in self.idle:
+            self.idle.remove(conn)
+        if error is not None:
+            self.inflight -= 1
+            if self.in_window(conn.intended):
+                self.errors[error] += 1
+        if self.sending and self.mode == "ccu":
+            asyncio.ensure_future(self._open(None))
+        elif self.backlog and len(self.conns) + self.opening < self.vus:
+            asyncio.ensure_future(self._open(self.backlog.popleft()))
+        self._check_drained()
+
+    def _next(self, conn: Connection, now: float) -> None:
+        if self.mode == "ccu":
+            if self.sending:
+                self._send(conn, now, now)
+        elif self.backlog:
+            self._send(conn, self.backlog.popleft(), now)
+        else:
+            self.idle.append(conn)
+        self._check_drained()
+
+    def _send(self, conn: Connection, intended: float, now: float) -> None:
+        self.inflight += 1
+        self.sent += 1
+        conn.send(self.source.next(), intended, now)
+        if self.max_requests is not None and self.sent >= self.max_requests:
+            self.stop_sending()
+
+    async def _open(self, intended: float | None) -> None:
+        """Open one connection; in open-loop mode it carries the request due at ``intended``."""
+        self.opening += 1
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                try:
+                    _, conn = await asyncio.wait_for(
+                        loop.create_connection(lambda: Connection(self), self.plan.host, self.plan.port,
+                                               ssl=self.ssl, server_hostname=self.plan.host if self.ssl else None),
+                        self.timeout_s)
+                    break
+                except (TimeoutError, OSError):
+                    now = time.perf_counter()
+                    if self.in_window(intended if intended is not None else now):
+                        self.errors["connect"] += 1
+                    if intended is not None:  # open loop: that request failed; the next waiting one tries
+                        if self.backlog and len(self.conns) + self.opening <= self.vus:
+                            asyncio.ensure_future(self._open(self.backlog.popleft()))
+                        self._check_drained()
+                        return
+                    if not self.sending:
+                        return
+                    await asyncio.sleep(CONNECT_BACKOFF_S)
+        finally:
+            self.opening -= 1
+        self.conns.add(conn)
+        now = time.perf_counter()
+        if intended is not None:
+            self._send(conn, intended, now)
+        elif self.sending:
+            self._send(conn, now, now)
+        else:
+            conn.close()
+
+    def _dispatch(self, intended: float) -> None:
+        if self.idle:
+            self._send(self.idle.pop(), intended, time.perf_counter())
+        elif len(self.conns) + self.opening < self.vus:
+            asyncio.ensure_future(self._open(intended))
+        else:
+            self.backlog.append(intended)
+
+    # --- tasks --------------------------------------------------------------------------
+    async def _schedule(self) -> None:
+        interval = 1.0 / self.rate
+        due = self.t0
+        while self.sending:
+            now = time.perf_counter()
+            while due <= now and self.sending:
+                if self.max_requests is not None and self.sent + len(self.backlog) + self.opening >= self.max_requests:
+                    self.stop_sending()
+                    break
+                self._dispatch(due)
+                due += interval
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+
+    async def _sweep(self) -> None:
+        """Time out requests in flight for longer than ``timeout_s`` (counted from the actual send), and
+        open-loop requests still waiting for a connection ``timeout_s`` after they were due."""
+        tick = min(0.05, self.timeout_s / 4)
+        while True:
+            await asyncio.sleep(tick)
+            now = time.perf_counter()
+            while self.backlog and now - self.backlog[0] > self.timeout_s:  # waited too long to even be sent
+                if self.in_window(self.backlog.popleft()):
+                    self.errors["timeout"] += 1
+            for conn in list(self.conns):
+                if conn.busy and now - conn.sent_at > self.timeout_s:
+                    conn.busy = False
+                    self.inflight -= 1
+                    if self.in_window(conn.intended):
+                        self.errors["timeout"] += 1
+                    conn.close()
+            self._check_drained()
+
+    async def _report(self) -> None:
+        while True:
+            await asyncio.sleep(0.25)
+            p99 = self.hist.get_value_at_percentile(99) if self.ok else 0
+            self.emit({"t": "progress", "ok": self.ok, "err": sum(self.errors.values()), "p99_us": p99})
+
+    def interrupt(self) -> None:
+        """Ctrl-C, SIGTERM or the hard deadline: stop now; what is still in flight does not count."""
+        self.interrupted = True
+        self.stop_sending()
+        self.drained.set()
+
+    async def run(self) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        self.t0 = time.perf_counter()
+        self.cpu_start = time.process_time()
+        self.m0 = self.t0 + self.warmup_s
+        self.m1 = self.m0 + self.duration_s
+        loop.call_later(self.warmup_s, self._start_measuring)
+        loop.call_later(self.warmup_s + self.duration_s, self.stop_sending)
+        loop.call_later(self.warmup_s + self.duration_s + self.timeout_s + 5.0, self.interrupt)  # hard cap
+        tasks = [asyncio.ensure_future(self._sweep()), asyncio.ensure_future(self._report())]
+        if self.mode == "ccu":
+            for _ in range(self.vus):
+                asyncio.ensure_future(self._open(None))
+        else:
+            tasks.append(asyncio.ensure_future(self._schedule()))
+        await self.drained.wait()
+        for conn in list(self.conns):
+            conn.close()
+        for task in tasks:
+            task.cancel()
+        window = max(1e-9, self.m1 - self.m0) if self.m1 > self.m0 else 0.0
+        cpu = max(0.0, getattr(self, "cpu1", time.process_time()) - getattr(self, "cpu0", self.cpu_start))
+        return {"t": "result", "hist": self.hist.encode().decode("ascii"), "ok": self.ok, "errors": self.errors,
+                "bytes": self.bytes_received, "window_s": window, "cpu_s": cpu, "sent": self.sent,
+                "partial": self.interrupted, "backlog_left": len(self.backlog)}
+
+    def _start_measuring(self) -> None:
+        self.cpu0 = time.process_time()
+        self.bytes_received = 0
+        self.emit({"t": "measure"})

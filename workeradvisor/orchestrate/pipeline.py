@@ -1,0 +1,235 @@
+"""The main job: scan -> launch under uvicorn -> idle profile -> profiled run -> CCU ladder -> decision.
+
+One server (1 worker) serves the idle profile, the 1-CCU profiled run and the 1-worker ladder;
+every other worker count gets its own server. ``serve`` stops each server by PID on success,
+failure and Ctrl-C. An interruption or a dead target keeps whatever finished: the decision is
+made from it and the caller reports it (partial results are still results).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+from workeradvisor.decide.engine import analyze_results
+from workeradvisor.decide.merge import merge_profiles
+from workeradvisor.decide.metrics import DecideOptions
+from workeradvisor.decide.tree import DecisionTree
+from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, WorkerAdvisorError
+from workeradvisor.launch import parse_target, serve
+from workeradvisor.load import LoadInterrupted, build_plan, run_ladder
+from workeradvisor.models.decision import Analysis, Environment
+from workeradvisor.models.load import LoadResult
+from workeradvisor.models.profile import ProfileResult
+from workeradvisor.models.scan import ScanResult
+from workeradvisor.orchestrate.events import Events, QuietEvents
+from workeradvisor.orchestrate.sources import choose_paths, source_paths
+from workeradvisor.profile import profile_server
+from workeradvisor.scan import scan_paths
+
+# Defaults sized so `analyze` finishes in <= 60 s on a 2-core machine, measured: ~2 s launch, ~6 s idle
+# (2 s headline + two 1.5 s py-spy passes), ~8 s profiled run, 3 x (1 + 5) s ladder + generator start-up
+# ~= 40 s (measured 44-50 s on a busy shared box); the README's mem0 run (`--workers 1,2 --ccu 10,30`) ~= 55 s.
+# The ladder is the seed's 30/60/100 CCU scaled to a 2-core box that also runs the load generator; the
+# low 10-CCU stage is the baseline the downstream-bound diagnosis compares latency growth against.
+DEFAULT_CCUS = (10, 30, 60)
+DEFAULT_IDLE_S = 2.0
+DEFAULT_PROFILE_S = 3.0
+DEFAULT_ATTRIBUTION_S = 1.5
+DEFAULT_STAGE_S = 5.0
+DEFAULT_WARMUP_S = 1.0
+PROFILE_CCU = 1  # the request CPU ratio is meant at low concurrency: 2 CCU already halves a CPU-bound ratio
+
+STEPS = ("scan", "launch", "idle profile", "profiled run", "load ladder", "decision")
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    target: str
+    app_dir: str | None = None
+    paths: tuple[str, ...] = ()
+    spec_file: str | None = None
+    ccus: tuple[int, ...] = DEFAULT_CCUS
+    workers: tuple[int, ...] = (1,)
+    idle_s: float = DEFAULT_IDLE_S
+    profile_s: float = DEFAULT_PROFILE_S
+    attribution_s: float = DEFAULT_ATTRIBUTION_S
+    stage_s: float = DEFAULT_STAGE_S
+    warmup_s: float = DEFAULT_WARMUP_S
+    timeout_s: float = 10.0
+    ready_timeout_s: float = 30.0
+    options: DecideOptions = field(default_factory=DecideOptions)
+    tree: DecisionTree | None = None
+    downstream: str | None = None
+
+
+@dataclass
+class PipelineState:
+    """What has finished so far; filled step by step so an interruption loses nothing finished."""
+
+    scan: ScanResult | None = None
+    profiles: list[ProfileResult] = field(default_factory=list)
+    loads: list[LoadResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    finished: list[str] = field(default_factory=list)
+    paths: tuple[str, ...] = ()
+    interrupted_in: str = ""  # the step Ctrl-C stopped
+    failure: WorkerAdvisorError | None = None  # e.g. the app died mid-run
+
+
+@dataclass(frozen=True)
+class PipelineOutcome:
+    analysis: Analysis
+    state: PipelineState
+    elapsed_s: float
+
+    @property
+    def error(self) -> WorkerAdvisorError | None:
+        """The error the command ends with after reporting (Ctrl-C -> exit 130)."""
+        if self.state.interrupted_in:
+            return WorkerAdvisorError(f"interrupted during the {self.state.interrupted_in}; the finished steps "
+                                      f"({', '.join(self.state.finished) or 'none'}) were reported", EXIT_INTERRUPTED)
+        return self.state.failure
+
+
+def worker_counts(requested: tuple[int, ...], env: Environment) -> tuple[tuple[int, ...], str]:
+    """Requested counts capped by the cores the process really has; a note when some were dropped."""
+    wanted = sorted(set(requested))
+    usable = env.usable_workers
+    kept = [w for w in wanted if w <= usable]
+    dropped = [w for w in wanted if w > usable]
+    if not dropped:
+        return tuple(kept), ""
+    if usable not in kept:
+        kept.append(usable)
+    note = (f"capped: {', '.join(map(str, dropped))} worker(s) not measured; the process has {env.cores:g} cores "
+            f"({env.cores_source}), so at most {usable} worker(s) run in parallel")
+    return tuple(sorted(kept)), note
+
+
+def _profile(pid: int, settings: PipelineSettings, state: PipelineState, *, idle: bool, plan: object = None) -> None:
+    scan_doc = state.scan.to_dict() if state.scan is not None else None
+    result = profile_server(pid, duration_s=settings.idle_s if idle else settings.profile_s, idle=idle, plan=plan,
+                            scan=scan_doc, ccu=PROFILE_CCU, attribution_s=settings.attribution_s,
+                            target=settings.target)
+    if result.attribution_error_code == EXIT_INTERRUPTED:
+        state.profiles.append(result)  # the headline numbers stand
+        raise KeyboardInterrupt
+    if result.attribution_error:
+        state.notes.append(f"{'idle profile' if idle else 'profiled run'}: {result.attribution_error}; the headline "
+                           "figures stand, code sites from py-spy are missing")
+    state.profiles.append(result)
+
+
+def _ladder(pid: int, base_url: str, workers: int, settings: PipelineSettings, state: PipelineState,
+            events: Events) -> None:
+    plan = _plan(base_url, settings, state)
+    try:
+        result = run_ladder(plan, settings.ccus, stage_seconds=settings.stage_s, warmup_s=settings.warmup_s,
+                            timeout_s=settings.timeout_s, server_pid=pid, progress=events.stage, workers=workers)
+    except LoadInterrupted as exc:
+        if isinstance(exc.result, LoadResult) and exc.result.stages:
+            state.loads.append(exc.result)
+        raise
+    state.loads.append(result)
+    events.done("load ladder", f"{workers} worker(s): " + ", ".join(
+        f"{s.ccu} CCU {s.rps:,.0f} RPS p99 {s.latency_ms.p99:,.0f} ms" for s in result.stages))
+
+
+def _plan(base_url: str, settings: PipelineSettings, state: PipelineState):  # noqa: ANN202 - load.RequestPlan
+    if settings.spec_file:
+        return build_plan(base_url, spec_file=settings.spec_file)
+    return build_plan(base_url, paths=state.paths)
+
+
+def _run_steps(settings: PipelineSettings, machine: Environment, state: PipelineState, events: Events) -> None:
+    app = parse_target(settings.target, settings.app_dir)
+    if settings.spec_file or settings.paths:  # a bad spec or path fails now, not after launch and profiling
+        build_plan("http://127.0.0.1:1", spec_file=settings.spec_file, paths=settings.paths or ("/",))
+    counts, capped = worker_counts(settings.workers, machine)
+    if capped:
+        state.notes.append(capped)
+        events.note(capped)
+    events.step("scan", f"{app.source}")
+    state.scan = scan_paths([str(p) for p in source_paths(app.source)])
+    if settings.spec_file:
+        state.notes.append(f"requests from {settings.spec_file}")
+    elif settings.paths:
+        state.paths = settings.paths
+    else:
+        state.paths, why = choose_paths(state.scan.routes)
+        state.notes.append(why)
+        events.note(why)
+    state.finished.append("scan")
+    events.done("scan", f"{state.scan.files_scanned} file(s), {len(state.scan.findings)} finding(s)")
+    events.step("launch", f"uvicorn {settings.target}, 1 worker")
+    with serve(settings.target, app_dir=settings.app_dir, workers=1,
+               ready_timeout_s=settings.ready_timeout_s) as server:
+        state.finished.append("launch")
+        events.done("launch", f"pid {server.pid} on {server.base_url}")
+        events.step("idle profile", f"{settings.idle_s:g} s with no traffic")
+        _profile(server.pid, settings, state, idle=True)
+        state.finished.append("idle profile")
+        events.done("idle profile", _idle_summary(state.profiles[-1]))
+        events.step("profiled run", f"{PROFILE_CCU} CCU for {settings.profile_s:g} s")
+        _profile(server.pid, settings, state, idle=False, plan=_plan(server.base_url, settings, state))
+        state.finished.append("profiled run")
+        events.done("profiled run", _run_summary(state.profiles[-1]))
+        if 1 in counts:
+            events.step("load ladder", f"1 worker, CCU {','.join(map(str, settings.ccus))}")
+            _ladder(server.pid, server.base_url, 1, settings, state, events)
+    for n in (c for c in counts if c != 1):
+        events.step("load ladder", f"{n} workers, CCU {','.join(map(str, settings.ccus))}")
+        with serve(settings.target, app_dir=settings.app_dir, workers=n,
+                   ready_timeout_s=settings.ready_timeout_s) as server:
+            _ladder(server.pid, server.base_url, n, settings, state, events)
+    state.finished.append("load ladder")
+
+
+def _idle_summary(p: ProfileResult) -> str:
+    if p.idle is None:
+        return "no idle figures"
+    total = sum(c for _, c in p.idle.process_cpu_percent)
+    hot = max(p.idle.culprits, key=lambda t: t.cpu_percent, default=None)
+    return f"{total:.0f}% CPU" + (f"; hottest thread {hot.name!r} {hot.cpu_percent:.0f}%" if hot else "")
+
+
+def _run_summary(p: ProfileResult) -> str:
+    pr = p.per_request
+    if pr is None:
+        return "no per-request figures"
+    return (f"{pr.requests} requests, {pr.loop_cpu_s_per_request * 1000:.1f} ms loop CPU per "
+            f"{pr.mean_latency_ms:.1f} ms request, request CPU ratio {pr.request_cpu_ratio:.2f}")
+
+
+def run_pipeline(settings: PipelineSettings, env: Environment, events: Events | None = None,
+                 machine: Environment | None = None) -> PipelineOutcome:
+    """Run every step; on Ctrl-C or a failing target, decide from what finished.
+
+    ``env`` is what the decision plans for (``--cores``/``--memory`` may describe the production
+    box); ``machine`` is this one, whose real cores cap the worker counts load tested here."""
+    events = events or QuietEvents()
+    state = PipelineState()
+    start = time.monotonic()
+    try:
+        _run_steps(settings, machine or env, state, events)
+    except KeyboardInterrupt:
+        state.interrupted_in = next((s for s in STEPS if s not in state.finished), "decision")
+        state.notes.append(f"interrupted during the {state.interrupted_in}: only finished steps are reported")
+    except TargetError as exc:
+        if not state.finished:
+            raise
+        state.failure = exc
+        state.notes.append(f"stopped early: {exc}")
+    events.step("decision", "decision tree, capacity model")
+    profile = merge_profiles(state.profiles)
+    analysis = analyze_results(state.scan, profile, tuple(state.loads), env, settings.options, settings.tree,
+                               settings.downstream)
+    elapsed = time.monotonic() - start
+    notes = [*state.notes, f"analyze ran for {elapsed:.0f} s"]
+    if state.paths:
+        notes.insert(0, f"loaded paths: {', '.join(state.paths)}")
+    analysis = replace(analysis, notes=tuple(notes))
+    state.finished.append("decision")
+    events.done("decision", analysis.recommendation.verdict)
+    return PipelineOutcome(analysis, state, elapsed)

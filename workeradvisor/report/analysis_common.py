@@ -1,0 +1,100 @@
+"""Shared wording and number formatting for the analysis reports (text and markdown)."""
+
+from __future__ import annotations
+
+from workeradvisor.models.decision import Analysis, CompareRow, Environment
+from workeradvisor.models.load import LoadResult
+
+# (metric, label) in the order the evidence section shows them; unmeasured ones are skipped.
+EVIDENCE: tuple[tuple[str, str], ...] = (
+    ("request_cpu_ratio", "request time on the event-loop CPU"),
+    ("io_ratio", "request time awaiting I/O"),
+    ("cpu_s_per_request", "loop CPU per request"),
+    ("blocked_share", "loop samples blocked in app code"),
+    ("blocking_sites", "blocking call sites"),
+    ("idle_cpu_percent", "server CPU with no traffic"),
+    ("idle_culprit_cpu_percent", "hottest thread at idle"),
+    ("async_ratio", "async endpoints"),
+    ("sync_endpoints", "sync endpoints (anyio thread pool)"),
+    ("peak_ccu", "highest trusted CCU"),
+    ("peak_rps", "RPS there"),
+    ("p99_ms", "p99 there"),
+    ("load_cpu_per_worker", "CPU per worker there"),
+    ("error_rate", "errors there"),
+    ("latency_growth", "p50 growth across the ladder"),
+    ("rps_scaling", "RPS growth / CCU growth"),
+    ("generator_bound_stages", "generator-bound stages"),
+    ("scale_rps_gain", "RPS gain of more workers"),
+)
+
+_RATIOS = {"request_cpu_ratio", "io_ratio", "blocked_share", "async_ratio", "error_rate", "scale_rps_gain",
+           "sync_endpoint_share", "blocked_share_max", "mixed_low_cpu", "mixed_high_cpu", "scale_gain_min",
+           "error_rate_max"}
+_PERCENTS = {"idle_cpu_percent", "idle_culprit_cpu_percent", "load_cpu_per_worker", "load_cpu_ok",
+             "load_cpu_hot", "load_cpu_maxed", "idle_cpu_overhead", "idle_thread_material", "downstream_cpu_max",
+             "host_idle_percent", "host_idle_min"}
+_BOOLEAN_HINT = {"has_scan", "has_profile", "has_load", "has_compare", "latency_ok", "refactor_possible",
+                 "blocking", "idle_overhead", "fix_first", "thread_saturated", "downstream_bound", "host_starved"}
+
+
+def fmt_value(name: str, value: object) -> str:
+    """A metric value the way a reader expects it: ratios as %, CPU as % of a core, ms, seconds."""
+    if value is None:
+        return "n/a"
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return str(value)
+    v = float(value)
+    if name in _RATIOS or name.endswith("_ratio") or name.endswith("_share"):
+        return f"{v:.0%}" if abs(v) >= 0.1 else f"{v:.1%}"
+    if name in _PERCENTS:
+        return f"{v:.0f}%"
+    if name.endswith("_ms"):
+        return f"{v:,.0f} ms"
+    if name == "cpu_s_per_request":
+        return f"{v * 1000:.2f} ms"
+    if name in _BOOLEAN_HINT:
+        return "yes" if v else "no"
+    if name.endswith("_growth") or name == "rps_scaling":
+        return f"{v:.2f}x"
+    return f"{v:,.0f}" if v == int(v) or abs(v) >= 100 else f"{v:.3g}"
+
+
+def evidence_rows(analysis: Analysis) -> list[tuple[str, str, str]]:
+    """(label, value, metric name) for every measured evidence metric."""
+    m = dict(analysis.recommendation.metrics)
+    return [(label, fmt_value(name, m[name]), name) for name, label in EVIDENCE if m.get(name) is not None]
+
+
+def environment_line(env: Environment) -> str:
+    mem = env.memory_bytes / (1 << 30)
+    return (f"{env.cores:g} cores ({env.cores_source}), at most {env.usable_workers} worker(s); "
+            f"{mem:.1f} GiB memory ({env.memory_source})")
+
+
+def values_text(values: tuple[tuple[str, object], ...]) -> str:
+    return ", ".join(f"{k}={fmt_value(k, v)}" for k, v in values) or "-"
+
+
+def workers_of(load: LoadResult) -> int:
+    """Server workers of a run, as declared or counted from sampled worker processes."""
+    if load.workers:
+        return load.workers
+    for s in load.stages:
+        if s.server is not None and (n := sum(1 for p in s.server.processes if p.role == "worker")):
+            return n
+    return 1
+
+
+def compare_cells(row: CompareRow) -> list[str]:
+    gain = "-" if row.gain is None else f"{row.gain:+.0%} ({'passes' if row.passes else 'fails'} the 30% rule)"
+    return [
+        str(row.workers),
+        f"{row.rps:,.1f}",
+        f"{row.p99_ms:,.0f} ms",
+        f"{row.cpu_percent:.0f}%" if row.cpu_percent is not None else "n/a",
+        f"{row.memory_bytes / (1 << 20):,.0f} MiB" if row.memory_bytes else "n/a",
+        gain,
+    ]
+
+
+COMPARE_HEADERS = ["workers", "RPS", "p99", "CPU %", "memory", "gain vs fewest"]

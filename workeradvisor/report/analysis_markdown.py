@@ -1,0 +1,120 @@
+"""Markdown for a PR comment or ``$GITHUB_STEP_SUMMARY``: verdict, path, evidence, sites, charts.
+
+Charts are mermaid ``xychart-beta`` (p99 vs CCU and RPS vs CCU, one line per worker count),
+drawn by ``report/mermaid.py``.
+"""
+
+from __future__ import annotations
+
+from workeradvisor.models.decision import Analysis
+from workeradvisor.models.load import LoadResult
+from workeradvisor.report.analysis_common import (
+    COMPARE_HEADERS,
+    compare_cells,
+    environment_line,
+    evidence_rows,
+    fmt_value,
+    values_text,
+    workers_of,
+)
+from workeradvisor.report.mermaid import xychart
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return out + [""]
+
+
+def _ccu_series(loads: tuple[LoadResult, ...]) -> tuple[list[int], list[tuple[int, dict[int, tuple[float, float]]]]]:
+    """X values (CCUs) and, per worker count, {ccu: (rps, p99)} over every CCU stage measured."""
+    runs: dict[int, dict[int, tuple[float, float]]] = {}
+    for load in loads:
+        points = {s.ccu: (s.rps, s.latency_ms.p99) for s in load.stages if s.ccu is not None}
+        if points:
+            runs[workers_of(load)] = points
+    xs = sorted({c for pts in runs.values() for c in pts})
+    return xs, sorted(runs.items())
+
+
+def charts(loads: tuple[LoadResult, ...]) -> list[str]:
+    xs, runs = _ccu_series(loads)
+    if not xs:
+        return []
+    for candidate in (xs, sorted(set.intersection(*[set(p) for _, p in runs]))):
+        names = [f"{w} worker{'s' if w != 1 else ''}" for w, _ in runs]
+        try:
+            p99 = xychart("p99 latency vs CCU", "CCU", candidate, "p99 (ms)",
+                          [(n, [pts.get(c, (None, None))[1] for c in candidate]) for n, (_, pts) in zip(names, runs,
+                                                                                                          strict=True)])
+            rps = xychart("Throughput vs CCU", "CCU", candidate, "RPS",
+                          [(n, [pts.get(c, (None, None))[0] for c in candidate]) for n, (_, pts) in zip(names, runs,
+                                                                                                          strict=True)])
+        except ValueError:
+            continue
+        untrusted = [f"{workers_of(x)} worker(s) at CCU {s.ccu}" for x in loads for s in x.stages
+                     if s.ccu in candidate and (s.generator_bound or s.partial)]
+        caveat = [f"Untrusted points (generator-bound or partial): {', '.join(untrusted)}.", ""] if untrusted else []
+        return ["### Load ladder", "", p99, rps, *caveat]
+    return ["_Charts left out: the runs share no CCU levels._", ""]
+
+
+def _actions(analysis: Analysis) -> list[str]:
+    out = ["## Actions", ""]
+    for i, a in enumerate(analysis.recommendation.actions, 1):
+        first = " **(do first)**" if a.first else ""
+        out.append(f"{i}. **`{a.kind}`**{first}: {a.title}")
+        if a.evidence:
+            out.append(f"   - evidence: {values_text(a.evidence)}")
+        out.append("")
+        if a.sites:
+            out += ["   | site | function | detail | from |", "   |---|---|---|---|"]
+            out += [f"   | `{s.path}:{s.line}` | `{_cell(s.function)}` | {_cell(s.detail)} | {s.source} |"
+                    for s in a.sites[:20]]
+            out.append("")
+        if a.fix:
+            out += ["   " + line if line else "" for line in a.fix.splitlines()] + [""]
+    return out
+
+
+def render(analysis: Analysis) -> str:
+    rec = analysis.recommendation
+    lo, hi = rec.workers_range
+    out = [
+        "# workeradvisor analysis",
+        "",
+        f"> **{rec.verdict}** (range {lo}-{hi}, confidence {rec.confidence:.2f}, {rec.confidence_label})",
+        "",
+        f"Machine: {environment_line(analysis.environment)}.",
+        "",
+    ]
+    out += ["## Decision path", ""]
+    out += _table(["node", "branch taken", "condition", "values"],
+                  [[p.node, p.label + (f" (workers {p.workers_range[0]}-{p.workers_range[1]})" if p.workers_range
+                                        else ""), f"`{p.condition}`", values_text(p.values)] for p in rec.path])
+    out += _actions(analysis)
+    out += ["## Evidence", ""]
+    out += _table(["measured", "value", "metric"], [[a, b, f"`{c}`"] for a, b, c in evidence_rows(analysis)])
+    if rec.compare:
+        out += ["## Decision matrix", ""] + _table(COMPARE_HEADERS, [compare_cells(r) for r in rec.compare])
+    cap = dict(rec.capacity)
+    if cap.get("cpu_s_per_request"):
+        ws = sorted({int(k.split("_")[-1][:-1]) for k in cap if k.startswith("predicted_max_rps_")})
+        out += ["## Capacity model", "",
+                f"Loop CPU per request {fmt_value('cpu_s_per_request', cap['cpu_s_per_request'])} "
+                f"({cap.get('cpu_source')}): one worker's loop saturates near {cap.get('loop_saturation_rps')} RPS; "
+                f"workers needed for the target = ceil(target RPS x CPU per request / 0.8)"
+                + (f" = {cap['workers_needed']}." if cap.get("workers_needed") else "."), ""]
+        if ws:
+            out += _table(["workers", "predicted max RPS", "measured peak RPS"],
+                          [[str(w), fmt_value("rps", cap.get(f"predicted_max_rps_{w}w")),
+                            fmt_value("rps", cap.get(f"measured_peak_rps_{w}w"))] for w in ws])
+    out += charts(analysis.load)
+    notes = [*rec.notes, *analysis.notes, *(f"confidence: {r}" for r in rec.confidence_reasons)]
+    if notes:
+        out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,62 @@
+"""JSON for a load run: the stable schema documented in docs/load.md (``schema: workeradvisor.load/1``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from workeradvisor.models.load import LoadResult, StageResult
+
+SCHEMA = "workeradvisor.load/1"
+
+
+def stage_dict(s: StageResult) -> dict[str, Any]:
+    lat = s.latency_ms
+    server = None
+    if s.server is not None:
+        server = {
+            "total_cpu_percent": s.server.total_cpu_percent,
+            "total_rss_bytes": s.server.total_rss_bytes,
+            "processes": [{"pid": p.pid, "role": p.role, "cpu_percent": p.cpu_percent, "rss_bytes": p.rss_bytes}
+                          for p in s.server.processes],
+        }
+    return {
+        "kind": s.kind,
+        "ccu": s.ccu,
+        "rate": s.rate,
+        "duration_s": s.duration_s,
+        "requests": s.requests,
+        "requests_sent": s.requests_sent,
+        "rps": s.rps,
+        "latency_ms": {"count": lat.count, "mean": lat.mean, "p50": lat.p50, "p90": lat.p90, "p95": lat.p95,
+                       "p99": lat.p99, "p999": lat.p999, "max": lat.max},
+        "errors": {"connect": s.errors.connect, "timeout": s.errors.timeout, "http_4xx": s.errors.http_4xx,
+                   "http_5xx": s.errors.http_5xx, "read": s.errors.read, "total": s.errors.total},
+        "error_fraction": round(s.error_fraction, 6),
+        "bytes_received": s.bytes_received,
+        "server": server,
+        "generator": {"cpu_percent": s.generator_cpu_percent, "processes": s.generator_processes,
+                      "host_cpu_idle_percent": s.host_cpu_idle_percent},
+        "generator_bound": s.generator_bound,
+        "generator_bound_reason": s.generator_bound_reason,
+        "partial": s.partial,
+        "stopped_reason": s.stopped_reason,
+    }
+
+
+def to_dict(result: LoadResult) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "target": result.target,
+        "source": result.source,
+        "workers": result.workers,
+        "interrupted": result.interrupted,
+        "knee": {"last_healthy_ccu": result.knee_last_healthy_ccu,
+                 "first_saturated_ccu": result.knee_first_saturated_ccu},
+        "notes": list(result.notes),
+        "stages": [stage_dict(s) for s in result.stages],
+    }
+
+
+def render(result: LoadResult) -> str:
+    return json.dumps(to_dict(result), indent=2) + "\n"

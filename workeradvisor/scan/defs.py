@@ -1,0 +1,109 @@
+"""Function and class definitions: scopes, ``self`` typing, class attribute types, lifespans."""
+
+from __future__ import annotations
+
+import ast
+
+from workeradvisor.scan import known
+from workeradvisor.scan.facts import FuncFacts
+
+
+class DefsMixin:
+    """Mixed into the visitor; relies on its ``visit``, ``resolve`` and binding helpers."""
+
+    class_scopes: set[int]
+
+    def visit_def(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for d in node.decorator_list:
+            self.visit(d)
+        args = node.args
+        for d in args.defaults:
+            self.visit(d)
+        for d in args.kw_defaults:
+            if d is not None:
+                self.visit(d)
+        local = self.local_prefix + node.name
+        is_async = type(node) is ast.AsyncFunctionDef
+        f = FuncFacts(f"{self.module}.{local}", local, self.module, is_async, node.lineno)
+        self.facts.functions.append(f)
+        self.scopes[-1][node.name] = ("q", f.qualname)
+        f.lifespan = is_async and self.is_lifespan(node)
+        self.detect_route(node, f)
+        self.collect_depends(node, f)
+        scope = self.param_scope(node)
+        saved = (self.func, self.local_prefix, self.cls, self.scopes)
+        self.func, self.local_prefix, self.cls = f, local + ".", None
+        self.scopes = [s for s in self.scopes if id(s) not in self.class_scopes] + [scope]
+        for stmt in node.body:
+            self.visit(stmt)
+        self.func, self.local_prefix, self.cls, self.scopes = saved
+
+    def param_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict:
+        args = node.args
+        params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        scope: dict = {}
+        is_static = any(type(d) is ast.Name and d.id == "staticmethod" for d in node.decorator_list)
+        if self.cls is not None and params and not is_static:
+            scope[params[0].arg] = ("s", self.cls)
+            params = params[1:]
+        for p in params:
+            if p.annotation is not None:
+                b = self.annotation_type(p.annotation)
+                if b is not None:
+                    scope[p.arg] = b
+        return scope
+
+    def is_lifespan(self, node: ast.AsyncFunctionDef) -> bool:
+        for d in node.decorator_list:
+            target = d.func if type(d) is ast.Call else d
+            b = self.resolve(target)
+            if b and b[0] == "q" and (b[1] in known.LIFESPAN_DECORATORS or b[1].endswith(".on_event")):
+                return True
+        words = set(node.name.lower().strip("_").split("_"))  # "init_db", "on_startup", "__aenter__"
+        return not words.isdisjoint(known.LIFESPAN_WORDS)
+
+    def visit_class(self, node: ast.ClassDef) -> None:
+        for expr in (*node.decorator_list, *node.bases, *(k.value for k in node.keywords)):
+            self.visit(expr)
+        local = self.local_prefix + node.name
+        qual = f"{self.module}.{local}"
+        self.scopes[-1][node.name] = ("q", qual)
+        self.local_classes.add(qual)
+        bases = []
+        for base in node.bases:
+            b = self.resolve(base)
+            if b and b[0] == "q":
+                bases.append(b[1])
+                inherited = b[1] if b[1] in self.index.known_types else self.class_types.get(b[1])
+                if inherited:
+                    self.class_types[qual] = inherited
+        self.facts.class_bases[qual] = tuple(bases)
+        saved = (self.local_prefix, self.cls)
+        self.local_prefix, self.cls = local + ".", qual
+        self.attribute_prepass(node, qual)
+        scope: dict = {}
+        self.class_scopes.add(id(scope))
+        self.scopes.append(scope)
+        for stmt in node.body:
+            self.visit(stmt)
+        self.scopes.pop()
+        self.local_prefix, self.cls = saved
+
+    def attribute_prepass(self, node: ast.ClassDef, qual: str) -> None:
+        """Type ``self.x`` from class annotations and ``self.x = ...`` in methods before any body runs."""
+        saved_func = self.func
+        self.func = FuncFacts(qual, "", self.module, False, node.lineno)  # scratch: never recorded
+        for stmt in node.body:
+            if type(stmt) is ast.AnnAssign and type(stmt.target) is ast.Name:
+                b = self.annotation_type(stmt.annotation) or (stmt.value is not None and self.resolve(stmt.value))
+                if b:
+                    self.class_attrs[(qual, stmt.target.id)] = b
+            elif type(stmt) in (ast.FunctionDef, ast.AsyncFunctionDef):
+                assigns = [s for s in stmt.body if type(s) in (ast.Assign, ast.AnnAssign)]
+                if not assigns:
+                    continue
+                self.scopes.append(self.param_scope(stmt))
+                for s in assigns:
+                    self.bind_assign(s)
+                self.scopes.pop()
+        self.func = saved_func

@@ -1,0 +1,164 @@
+"""Find the Python files under the given paths: honour .gitignore (pathspec's gitwildmatch), skip
+virtualenvs, site-packages and VCS directories, and report what cannot be walked as errors."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from workeradvisor.models.scan import ScanError
+from workeradvisor.scan import known
+from workeradvisor.scan.resolve import module_name_for
+
+_Spec = tuple[str, pathspec.PathSpec]  # (base directory, patterns relative to it)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # as opened
+    display: str  # relative to cwd, "/" separators
+    module: str  # dotted module name (from the path relative to cwd, or to the root's parent)
+
+
+def display_path(path: str, cwd: str) -> str:
+    rel = os.path.relpath(path, cwd)
+    return rel.replace(os.sep, "/")
+
+
+def _module(path: str, root: str, cwd: str) -> str:
+    absolute = os.path.abspath(path)
+    base = cwd if absolute.startswith(cwd + os.sep) else os.path.dirname(os.path.abspath(root))
+    parts = tuple(Path(os.path.relpath(absolute, base)).parts)
+    return module_name_for(parts)
+
+
+def _load_gitignore(directory: str) -> _Spec | None:
+    path = os.path.join(directory, ".gitignore")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    return (directory, pathspec.GitIgnoreSpec.from_lines(lines))
+
+
+def _ancestor_specs(root: str) -> list[_Spec]:
+    """.gitignore files from the enclosing repository's top down to ``root``'s parent."""
+    specs: list[_Spec] = []
+    d = os.path.dirname(os.path.abspath(root))
+    while True:
+        spec = _load_gitignore(d)
+        if spec:
+            specs.append(spec)
+        if os.path.isdir(os.path.join(d, ".git")) or os.path.dirname(d) == d:
+            break
+        d = os.path.dirname(d)
+    return specs[::-1]
+
+
+def _ignored(path: str, is_dir: bool, specs: list[_Spec]) -> bool:
+    for base, spec in specs:
+        rel = os.path.relpath(path, base).replace(os.sep, "/")
+        if rel.startswith(".."):
+            continue
+        if spec.match_file(rel + "/" if is_dir else rel):
+            return True
+    return False
+
+
+class _Walker:
+    def __init__(self, cwd: str, exclude: _Spec | None) -> None:
+        self.cwd = cwd
+        self.files: list[SourceFile] = []
+        self.errors: list[ScanError] = []
+        self.seen_files: set[str] = set()
+        self.exclude: list[_Spec] = [exclude] if exclude else []
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(ScanError(display_path(path, self.cwd), message))
+
+    def add_file(self, path: str, root: str) -> None:
+        real = os.path.realpath(path)
+        if real in self.seen_files:
+            return
+        self.seen_files.add(real)
+        self.files.append(SourceFile(path, display_path(path, self.cwd), _module(path, root, self.cwd)))
+
+    def walk(self, directory: str, root: str, specs: list[_Spec], active: set[str]) -> int:
+        """Walk one directory; returns the number of Python files found below it."""
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            self.error(directory, f"cannot read directory: {exc.strerror or exc}")
+            return 0
+        if not entries:
+            self.error(directory, "empty directory")
+            return 0
+        own = _load_gitignore(directory)
+        if own:
+            specs = [*specs, own]
+        found = 0
+        for entry in entries:
+            path = entry.path
+            try:
+                is_dir = entry.is_dir()  # follows symlinks
+            except OSError:
+                is_dir = False
+            if entry.is_symlink():
+                try:
+                    os.stat(path)
+                except OSError as exc:
+                    if exc.errno == errno.ELOOP:
+                        self.error(path, "symlink loop; skipped")
+                    elif entry.name.endswith(".py") or exc.errno != errno.ENOENT:
+                        self.error(path, f"broken symlink ({exc.strerror}); skipped")
+                    continue
+            if is_dir:
+                if entry.name in known.SKIP_DIRS or os.path.exists(os.path.join(path, "pyvenv.cfg")):
+                    continue
+                if _ignored(path, True, specs + self.exclude):
+                    continue
+                real = os.path.realpath(path)
+                if real in active:
+                    self.error(path, "symlink loop (points back to a parent directory); skipped")
+                    continue
+                found += self.walk(path, root, specs, active | {real})
+            elif entry.name.endswith(".py") and not _ignored(path, False, specs + self.exclude):
+                self.add_file(path, root)
+                found += 1
+        return found
+
+
+def discover(paths: Iterable[str | os.PathLike[str]], cwd: str, exclude: _Spec | None = None
+             ) -> tuple[list[SourceFile], list[ScanError]]:
+    """``exclude`` is (base directory, patterns) from the configuration."""
+    walker = _Walker(cwd, exclude)
+    for raw in paths:
+        path = os.fspath(raw)
+        if not os.path.lexists(path):
+            walker.error(path, "no such file or directory")
+            continue
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            reason = "symlink loop" if exc.errno == errno.ELOOP else f"cannot stat ({exc.strerror})"
+            walker.error(path, f"{reason}; skipped")
+            continue
+        if os.path.isdir(path):
+            root = os.path.abspath(path)
+            specs = _ancestor_specs(root)
+            if _ignored(root, True, specs):
+                specs = []  # an explicitly named path is scanned even when its parent repo ignores it
+            if walker.walk(path, root, specs, {os.path.realpath(path)}) == 0 and not any(
+                    e.path == display_path(path, cwd) for e in walker.errors):
+                walker.error(path, "no Python files found")
+        else:
+            del st
+            walker.add_file(path, os.path.dirname(os.path.abspath(path)) or ".")
+    return walker.files, walker.errors
