@@ -85,3 +85,13 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None
 def test_dead_pid_is_a_target_error() -> None:
     done = cli("http://127.0.0.1:1/", "--pid", "999999999", "--ccu", "1", "--stage-seconds", "1")
     assert done.returncode == 3 and "no such process" in done.stderr
+
+
+def test_a_port_that_refuses_every_connection_reports_the_stage_and_exits_3() -> None:
+    from workeradvisor.launch import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/"  # bound then released: nothing listens there
+    done = cli(url, "--ccu", "2", "--stage-seconds", "1", "--warmup", "0", "--format", "json")
+    assert done.returncode == 3 and "never answered" in done.stderr and "Traceback" not in done.stderr
+    stage = json.loads(done.stdout)["stages"][0]  # the partial result is still reported
+    assert stage["errors"]["connect"] > 0 and stage["rps"] == 0

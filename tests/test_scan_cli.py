@@ -195,3 +195,12 @@ def test_rules_and_explain_commands(cli) -> None:
     assert missing.returncode == 2 and "WA999" in missing.stderr
     md = cli("rules", "--markdown")
     assert md.stdout == (ROOT / "docs" / "rules.md").read_text()
+
+
+def test_missing_path_is_a_usage_error_not_a_green_gate(tmp_path: Path, cli) -> None:
+    proc = cli("scan", "no_such_dir", cwd=tmp_path)
+    assert proc.returncode == 2 and "no_such_dir" in proc.stderr and "Traceback" not in proc.stderr
+    (tmp_path / "app.py").write_text("x = 1\n")  # one good path among missing ones: scan it, list the rest
+    proc = cli("scan", "app.py", "no_such_dir", "--format", "json", cwd=tmp_path)
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 0 and data["files_scanned"] == 1 and data["errors"][0]["path"].endswith("no_such_dir")

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
+from workeradvisor.commands.analyze import emit  # one renderer path for analyze and advise
 from workeradvisor.decide.engine import analyze_results
 from workeradvisor.decide.merge import merge_profiles
 from workeradvisor.decide.metrics import DecideOptions
@@ -23,9 +22,7 @@ from workeradvisor.decide.tree import load_decision_tree, parse_threshold_args
 from workeradvisor.environment import detect_environment, parse_memory
 from workeradvisor.errors import ConfigError, UsageError
 from workeradvisor.load.importers import import_file
-from workeradvisor.models.decision import Analysis
 from workeradvisor.models.load import LoadResult
-from workeradvisor.report import analysis_json, analysis_markdown, analysis_text
 from workeradvisor.report.result_readers import load_from_dict, profile_from_dict, scan_from_dict
 
 FORMATS = ("text", "json", "markdown")
@@ -62,30 +59,6 @@ def read_load(spec: str) -> LoadResult:
     else:
         result = import_file(path)
     return dataclasses.replace(result, workers=workers) if workers else result
-
-
-def _emit(analysis: Analysis, fmt: str, output: str | None) -> None:
-    if fmt == "text":
-        with open(output, "w", encoding="utf-8") if output else _stdout() as fh:
-            console = Console(file=fh, width=None if fh.isatty() else 120)
-            analysis_text.render(analysis, console)
-        return
-    text = analysis_json.render(analysis) if fmt == "json" else analysis_markdown.render(analysis)
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
-    else:
-        sys.stdout.write(text)
-
-
-class _stdout:  # noqa: N801 - a context manager that does not close stdout
-    def __enter__(self):  # noqa: ANN204
-        return sys.stdout
-
-    def __exit__(self, *exc: object) -> None:
-        sys.stdout.flush()
 
 
 def advise(
@@ -141,4 +114,4 @@ def advise(
     inputs = [f"--scan {scan}"] * bool(scan) + [f"--profile {p}" for p in profile or []]
     inputs += [f"--load {x}" for x in load or []]
     analysis = dataclasses.replace(analysis, notes=(f"advise from saved results: {' '.join(inputs)}",))
-    _emit(analysis, fmt, output)
+    emit(analysis, fmt, output)

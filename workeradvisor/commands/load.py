@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from workeradvisor.errors import EXIT_INTERRUPTED, UsageError, WorkerAdvisorError
+from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, UsageError, WorkerAdvisorError
 from workeradvisor.load import LoadInterrupted, StageProgress, build_plan, run_ladder, run_stage
 from workeradvisor.load.importers import import_file
 from workeradvisor.load.locustfile import render_locustfile
@@ -149,3 +149,17 @@ def load(
     finally:
         view.close()
     _emit(result, fmt, output)
+    _fail_if_target_unreachable(result)
+
+
+def _fail_if_target_unreachable(result: LoadResult) -> None:
+    """Every attempt refused or timed out and nothing answered: the stages above are reported,
+    but the run is not a measurement of a server, so exit 3 (target error)."""
+    stages = result.stages
+    if not stages or any(s.requests > 0 for s in stages):
+        return
+    connect = sum(s.errors.connect for s in stages)
+    timeouts = sum(s.errors.timeout for s in stages)
+    if connect or timeouts:
+        what = f"{connect} connect error(s)" if connect else f"{timeouts} timeout(s)"
+        raise TargetError(f"{result.target} never answered ({what}, 0 responses); is the server running?")

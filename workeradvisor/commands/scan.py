@@ -57,6 +57,9 @@ def scan(
                          ] = None,
 ) -> None:
     """Find blocking calls, CPU work on the loop, sync endpoints and per-request clients (never imports code)."""
+    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
+    if missing and len(missing) == len(paths):  # a typo must not turn a gate green
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
     config = load_config(Path.cwd())
     depth = max_depth if max_depth is not None else config.max_depth if config.max_depth is not None else 4
     result = scan_paths([str(p) for p in paths], rules_dirs=tuple(rules or ()), select=_ids(select),
