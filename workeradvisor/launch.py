@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psutil
 
-from workeradvisor import procs
+from workeradvisor import procs, procstat
 from workeradvisor.errors import TargetError, UsageError
 
 
@@ -72,29 +71,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def find_worker_pids(pid: int) -> list[int]:
-    """uvicorn/gunicorn workers are the supervisor's Python children (spawned by multiprocessing,
-    so their command line does not say "uvicorn"). A single-process server is its own worker."""
-    try:
-        root = psutil.Process(pid)
-        kids = [c for c in root.children(recursive=False) if _is_python(c)]
-    except psutil.NoSuchProcess:
-        return []
-    # multiprocessing's resource tracker is a child too; it is not a worker.
-    workers = [c.pid for c in kids if not _is_resource_tracker(c)]
-    return sorted(workers) or [pid]
-
-
-def _is_python(p: psutil.Process) -> bool:
-    with contextlib.suppress(psutil.Error):
-        return "python" in Path(p.exe()).name.lower() or "python" in p.name().lower()
-    return False
-
-
-def _is_resource_tracker(p: psutil.Process) -> bool:
-    with contextlib.suppress(psutil.Error):
-        return any("resource_tracker" in part for part in p.cmdline())
-    return False
+find_worker_pids = procstat.worker_pids  # one worker discovery, shared with load and profile
 
 
 def _stderr_tail(path: str, lines: int = 8) -> str:

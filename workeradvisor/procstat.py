@@ -69,22 +69,31 @@ def process_cpu_seconds(pid: int) -> float | None:
     return ct.user + ct.system
 
 
-def server_pids(root_pid: int) -> list[tuple[int, str]]:
-    """(pid, role) for a server: the root and, when it has Python children, those as workers."""
+def worker_pids(root_pid: int) -> list[int]:
+    """uvicorn/gunicorn workers are the supervisor's Python children (multiprocessing spawn children,
+    so their command line does not say "uvicorn"), less multiprocessing's resource tracker. A
+    single-process server is its own worker."""
     try:
-        root = psutil.Process(root_pid)
-        kids = root.children(recursive=False)
+        kids = psutil.Process(root_pid).children(recursive=False)
     except psutil.Error:
         return []
     workers = []
     for k in kids:
         with contextlib.suppress(psutil.Error):
-            if any("resource_tracker" in part for part in k.cmdline()):
-                continue
-            workers.append(k.pid)
-    if not workers:
+            is_python = "python" in os.path.basename(k.exe()).lower() or "python" in k.name().lower()
+            if is_python and not any("resource_tracker" in part for part in k.cmdline()):
+                workers.append(k.pid)
+    return sorted(workers) or [root_pid]
+
+
+def server_pids(root_pid: int) -> list[tuple[int, str]]:
+    """(pid, role) for a server: the root and, when it has Python children, those as workers."""
+    if not psutil.pid_exists(root_pid):
+        return []
+    workers = worker_pids(root_pid)
+    if workers == [root_pid]:
         return [(root_pid, "worker")]
-    return [(root_pid, "supervisor")] + [(w, "worker") for w in sorted(workers)]
+    return [(root_pid, "supervisor")] + [(w, "worker") for w in workers]
 
 
 class ProcessSampler:

@@ -14,9 +14,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.live import Live
-from rich.text import Text
 
+from workeradvisor.commands.progress import StageLine
 from workeradvisor.decide.metrics import DecideOptions
 from workeradvisor.decide.tree import load_decision_tree, parse_threshold_args
 from workeradvisor.environment import detect_environment, parse_memory
@@ -52,14 +51,12 @@ class ProgressView(Events):
 
     def __init__(self) -> None:
         self.console = Console(stderr=True, soft_wrap=True)
-        self.live: Live | None = None
+        self.line = StageLine(self.console, indent="      ")
         self.current = ""
         self.started = time.monotonic()
 
     def _stop_live(self) -> None:
-        if self.live is not None:
-            self.live.stop()
-            self.live = None
+        self.line.close()
 
     def step(self, name: str, detail: str) -> None:
         self._stop_live()
@@ -77,14 +74,7 @@ class ProgressView(Events):
         self.console.print(f"      [yellow]note[/] {text}", highlight=False)
 
     def stage(self, p: StageProgress) -> None:
-        if not self.console.is_terminal:
-            return
-        if self.live is None:
-            self.live = Live(console=self.console, refresh_per_second=4, transient=True)
-            self.live.start()
-        phase = "measuring" if p.measuring else "warming up"
-        self.live.update(Text(f"      {p.label}: {phase} {p.elapsed_s:4.1f}/{p.total_s:.0f}s  ~{p.rps:,.0f} req/s  "
-                              f"p99 {p.p99_ms:.1f} ms  errors {p.errors}"))
+        self.line(p)
 
     def close(self) -> None:
         self._stop_live()

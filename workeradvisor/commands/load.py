@@ -8,11 +8,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.live import Live
-from rich.text import Text
 
+from workeradvisor.commands.progress import StageLine
 from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, UsageError, WorkerAdvisorError
-from workeradvisor.load import LoadInterrupted, StageProgress, build_plan, run_ladder, run_stage
+from workeradvisor.load import LoadInterrupted, build_plan, run_ladder, run_stage
 from workeradvisor.load.importers import import_file
 from workeradvisor.load.locustfile import render_locustfile
 from workeradvisor.models.load import LoadResult
@@ -60,29 +59,6 @@ def _emit(result: LoadResult, fmt: str, output: str | None) -> None:
         sys.stdout.write(text)
 
 
-class _ProgressView:
-    """Live line on stderr per stage: live RPS, p99 and errors (only on a terminal)."""
-
-    def __init__(self) -> None:
-        self.console = Console(stderr=True)
-        self.live: Live | None = None
-
-    def __call__(self, p: StageProgress) -> None:
-        if not self.console.is_terminal:
-            return
-        if self.live is None:
-            self.live = Live(console=self.console, refresh_per_second=4, transient=True)
-            self.live.start()
-        phase = "measuring" if p.measuring else "warming up"
-        self.live.update(Text(f"{p.label}: {phase} {p.elapsed_s:4.1f}/{p.total_s:.0f}s  ~{p.rps:,.0f} req/s  "
-                              f"p99 {p.p99_ms:.1f} ms  errors {p.errors}"))
-
-    def close(self) -> None:
-        if self.live is not None:
-            self.live.stop()
-            self.live = None
-
-
 def load(
     url: str = typer.Argument(None, help="Target, e.g. http://127.0.0.1:8000/ (loopback only unless --allow-remote)."),
     ccu: str = typer.Option("30,60,100", "--ccu", help="Concurrent users per stage (closed loop); with --rate: "
@@ -127,7 +103,7 @@ def load(
         Path(export_locustfile).write_text(render_locustfile(plan), encoding="utf-8")
         typer.echo(f"wrote {export_locustfile}", err=True)
         return
-    view = _ProgressView()
+    view = StageLine(Console(stderr=True))
     try:
         if rate is not None:
             stage = run_stage(plan, rate=rate, ccu=ccus[0] if ccu != "30,60,100" else None, duration_s=stage_seconds,
