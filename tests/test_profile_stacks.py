@@ -98,8 +98,11 @@ def test_static_findings_are_confirmed_by_path_suffix_and_line(tmp_path) -> None
 
 def test_finding_reported_at_the_caller_is_confirmed_at_the_chain_end() -> None:
     findings = load_findings({"findings": [{"rule": "WA111", "path": "app/main.py", "line": 34,
-                                            "chain": ["inventory", "db.fetch", "time.sleep (app/db.py:17)"]}]})
-    assert findings[0].chain_sites == (("app/db.py", 17),)
+                                            "chain_sites": [{"symbol": "inventory", "path": "app/main.py", "line": 34},
+                                                            {"symbol": "db.fetch", "path": "app/db.py", "line": 12},
+                                                            {"symbol": "time.sleep", "path": "app/db.py", "line": 17}]
+                                            }]})
+    assert findings[0].chain_sites[-1] == ("app/db.py", 17)
     assert confirmed("/srv/app/db.py", 17, findings) == ("WA111",)
     assert confirmed("/srv/app/main.py", 34, findings) == ("WA111",)
     assert confirmed("/srv/app/db.py", 34, findings) == ()

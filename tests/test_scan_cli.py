@@ -53,7 +53,7 @@ def test_json_for_examples_is_valid_and_stable(cli) -> None:
     assert set(doc) == {"version", "files_scanned", "errors", "summary", "findings"}
     assert doc["version"] == 1 and doc["files_scanned"] > 0
     keys = {"rule", "name", "category", "severity", "path", "line", "col", "function", "symbol", "message", "fix",
-            "chain"}
+            "chain", "chain_sites"}
     assert doc["findings"] and all(set(f) == keys for f in doc["findings"])
     assert all(not f["path"].startswith("/") for f in doc["findings"])
     assert {"files_scanned", "async_endpoints", "sync_endpoints", "async_ratio", "findings_by_category"} <= set(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from workeradvisor.models.scan import ChainSite
 from workeradvisor.scan import scan_paths
 from workeradvisor.scan.config import ScanConfig
 from workeradvisor.scan.docgen import DOC_PATH, rules_markdown
@@ -72,13 +73,13 @@ def test_transitive_chain_across_modules(fixture_scan) -> None:
     """The issue's case: async auth dependency -> bcrypt and sync SQLAlchemy two helper calls deep."""
     at = {(f.rule, f.line): f for f in fixture_scan.findings if f.path.endswith("authsvc/main.py")}
     bcrypt = at[("WA201", 13)]
-    assert bcrypt.chain == (
-        "current_user", "security.verify_user", "security.check_password",
-        "bcrypt.checkpw (tests/fixtures/scan/authsvc/security.py:7)",
-    )
+    assert bcrypt.chain_text == ("current_user -> security.verify_user -> security.check_password"
+                                 " -> bcrypt.checkpw (tests/fixtures/scan/authsvc/security.py:7)")
+    assert bcrypt.chain[-1] == ChainSite("bcrypt.checkpw", "tests/fixtures/scan/authsvc/security.py", 7)
+    assert bcrypt.chain[0] == ChainSite("current_user", "tests/fixtures/scan/authsvc/main.py", 13)
     assert bcrypt.function == "tests.fixtures.scan.authsvc.main.current_user"
     db = at[("WA142", 13)]
-    assert db.chain[:3] == ("current_user", "security.verify_user", "users.load_user")
+    assert [c.symbol for c in db.chain[:3]] == ["current_user", "security.verify_user", "users.load_user"]
     assert db.symbol == "sqlalchemy.orm.Session.execute"
 
 

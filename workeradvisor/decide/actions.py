@@ -35,7 +35,7 @@ def project_site(path: str, share: float, top: bool) -> bool:
 
 
 def _finding_site(f: Finding) -> CodeSite:
-    via = f" via {' -> '.join(f.chain)}" if f.chain else ""
+    via = f" via {f.chain_text}" if f.chain else ""
     return CodeSite(f.path, f.line, f.function, f"{f.symbol}{via}: {f.fix}", "scan")
 
 

@@ -30,7 +30,7 @@ from workeradvisor.models.profile import (
     ThreadStat,
     WorkerProfile,
 )
-from workeradvisor.models.scan import Finding, Route, ScanError, ScanResult, ScanSummary
+from workeradvisor.models.scan import ChainSite, Finding, Route, ScanError, ScanResult, ScanSummary
 
 __all__ = [
     "Action",
@@ -41,6 +41,7 @@ __all__ = [
     "PathStep",
     "Recommendation",
     "CallSite",
+    "ChainSite",
     "ErrorCounts",
     "Finding",
     "IdleReport",

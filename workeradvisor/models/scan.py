@@ -7,6 +7,28 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class ChainSite:
+    """One step of a call chain: a project function (where it is defined) or, last, the call that
+    blocks (where it is called). Carried as data end to end; text is only made for display."""
+
+    symbol: str  # e.g. "gateway.post_charge" or, last, "requests.post"
+    path: str = ""  # relative to the current directory, "/" separators; "" when unknown
+    line: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"symbol": self.symbol, "path": self.path, "line": self.line}
+
+    def located(self) -> str:
+        """``symbol (path:line)``, the form the last step of a chain is shown in."""
+        return f"{self.symbol} ({self.path}:{self.line})" if self.path else self.symbol
+
+
+def chain_text(chain: tuple[ChainSite, ...]) -> tuple[str, ...]:
+    """The human form of a chain: function names, then the blocking call with its location."""
+    return tuple(c.located() if i == len(chain) - 1 else c.symbol for i, c in enumerate(chain))
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str  # e.g. "WA101"
     name: str  # rule name, e.g. "blocking-http-call"
@@ -19,11 +41,17 @@ class Finding:
     symbol: str  # the matched qualified name, e.g. "requests.post"
     message: str
     fix: str
-    chain: tuple[str, ...] = ()  # e.g. ("charge", "gateway.post_charge", "requests.post (billing/gateway.py:40)")
+    # e.g. charge -> gateway.post_charge -> requests.post at billing/gateway.py:40
+    chain: tuple[ChainSite, ...] = ()
+
+    @property
+    def chain_text(self) -> str:
+        return " -> ".join(chain_text(self.chain))
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["chain"] = list(self.chain)
+        d["chain"] = list(chain_text(self.chain))  # human form, as in version 1
+        d["chain_sites"] = [c.to_dict() for c in self.chain]
         return d
 
 

@@ -7,7 +7,6 @@ package itself is not imported (profile and scan are separate producers).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,16 +14,14 @@ from typing import Any
 
 from workeradvisor.errors import ConfigError
 
-_CHAIN_SITE = re.compile(r"\((?P<path>[^()]+):(?P<line>\d+)\)$")
-
 
 @dataclass(frozen=True)
 class StaticFinding:
     rule: str
     path: str  # as the scan wrote it: relative to where scan ran, "/" separators
     line: int
-    # Where the blocking call really is when the finding is reported at a caller: the scan's call
-    # chain ends with e.g. "time.sleep (app/db.py:17)"; the runtime site is that inner line.
+    # Where the blocking call really is when the finding is reported at a caller: the scan's
+    # structured chain ends at e.g. time.sleep in app/db.py:17; the runtime site is that inner line.
     chain_sites: tuple[tuple[str, int], ...] = ()
 
 
@@ -45,8 +42,8 @@ def load_findings(source: str | Path | Mapping[str, Any] | Sequence[Mapping[str,
     out = []
     for i, item in enumerate(items):
         try:
-            sites = tuple((m.group("path"), int(m.group("line")))
-                          for step in item.get("chain") or () if (m := _CHAIN_SITE.search(str(step))))
+            sites = tuple((str(c["path"]).replace("\\", "/"), int(c["line"]))
+                          for c in item.get("chain_sites") or () if isinstance(c, Mapping) and c.get("path"))
             out.append(StaticFinding(str(item["rule"]), str(item["path"]).replace("\\", "/"), int(item["line"]),
                                      sites))
         except (KeyError, TypeError, ValueError, AttributeError):

@@ -29,7 +29,7 @@ def render(findings: Sequence[Finding], rules: Mapping[str, Rule], *, errors: Se
         for f in group:
             text = _cell(f.message)
             if f.chain:
-                text += "<br>chain: `" + _cell(" -> ".join(f.chain)) + "`"
+                text += "<br>chain: `" + _cell(f.chain_text) + "`"
             text += "<br>fix: " + _cell(f.fix)
             out.append(f"| {f.line} | `{f.rule}` {_cell(f.name)} | {_ICON.get(f.severity, '')} {f.severity} | {text} |")
         out.append("")

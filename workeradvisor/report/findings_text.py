@@ -17,7 +17,7 @@ def render(findings: Sequence[Finding], rules: Mapping[str, Rule], *, errors: Se
     for f in findings:
         lines.append(f"{f.path}:{f.line}:{f.col + 1}: {f.rule} [{f.severity}] {f.message}")
         if f.chain:
-            lines.append(f"    chain: {' -> '.join(f.chain)}")
+            lines.append(f"    chain: {f.chain_text}")
         lines.append(f"    fix: {f.fix}")
     for e in errors:
         lines.append(f"{e.path}: error: {e.message}")

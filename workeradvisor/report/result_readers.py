@@ -28,7 +28,7 @@ from workeradvisor.models.profile import (
     ThreadStat,
     WorkerProfile,
 )
-from workeradvisor.models.scan import Finding, ScanError, ScanResult, ScanSummary
+from workeradvisor.models.scan import ChainSite, Finding, ScanError, ScanResult, ScanSummary
 
 Obj = Mapping[str, Any]
 
@@ -70,6 +70,14 @@ def _require(data: Any, keys: tuple[str, ...], what: str, source: str) -> Obj:
 # --- scan (docs/json.md, version 1) ---
 
 
+def _chain(f: Obj) -> tuple[ChainSite, ...]:
+    """The structured ``chain_sites``; a document without them (older writers) keeps the step names."""
+    sites = [c for c in _list(f.get("chain_sites")) if isinstance(c, Mapping)]
+    if sites:
+        return tuple(ChainSite(str(c.get("symbol", "")), str(c.get("path", "")), _i(c, "line")) for c in sites)
+    return tuple(ChainSite(str(c)) for c in _list(f.get("chain")))
+
+
 def scan_from_dict(data: Any, source: str = "scan") -> ScanResult:
     d = _require(data, ("findings", "summary"), "workeradvisor scan", source)
     s = _map(d.get("summary"))
@@ -95,7 +103,7 @@ def scan_from_dict(data: Any, source: str = "scan") -> ScanResult:
             symbol=str(f.get("symbol", "")),
             message=str(f.get("message", "")),
             fix=str(f.get("fix", "")),
-            chain=tuple(str(c) for c in _list(f.get("chain"))),
+            chain=_chain(f),
         )
         for f in _list(d.get("findings"))
         if isinstance(f, Mapping)

@@ -46,7 +46,7 @@ def document(findings: Sequence[Finding], rules: Mapping[str, Rule], *, errors: 
     for f in findings:
         key = (f.rule, f.path, f.function, f.symbol)
         seen[key] += 1
-        message = f.message + (f" (chain: {' -> '.join(f.chain)})" if f.chain else "") + f". Fix: {f.fix}"
+        message = f.message + (f" (chain: {f.chain_text})" if f.chain else "") + f". Fix: {f.fix}"
         result: dict[str, Any] = {
             "ruleId": f.rule,
             "level": _LEVEL.get(f.severity, "warning"),

@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
+from workeradvisor.models.scan import ChainSite
 from workeradvisor.scan.facts import FileFacts, FuncFacts
 from workeradvisor.scan.fileworker import is_suppressed
 from workeradvisor.scan.ruleindex import RuleIndex
 
-# A reached hit: (rule id, symbol, chain from the callee down to "symbol (path:line)")
-Reached = tuple[str, str, tuple[str, ...]]
+# A reached hit: (rule id, symbol, chain from the callee down to the blocking call's site)
+Reached = tuple[str, str, tuple[ChainSite, ...]]
 # A raw finding before rendering: (file facts, function, rule, symbol, line, col, chain)
-RawFinding = tuple[FileFacts, FuncFacts, str, str, int, int, tuple[str, ...]]
+RawFinding = tuple[FileFacts, FuncFacts, str, str, int, int, tuple[ChainSite, ...]]
 
 
 class Linker:
@@ -152,10 +153,10 @@ class Linker:
         self.memo[key] = []  # cycle guard
         self.prepare(f, ff)
         out: dict[str, Reached] = {}
-        name = self.display(f)
+        step = ChainSite(self.display(f), ff.path, f.line)
         for rule, symbol, line, _col in f.hits:
             if rule not in out and self.index.context.get(rule) == ctx:
-                out[rule] = (rule, symbol, (name, f"{symbol} ({ff.path}:{line})"))
+                out[rule] = (rule, symbol, (step, ChainSite(symbol, ff.path, line)))
         if depth > 1:
             for callee_name, _line, _col in f.edges:
                 target = self.function(callee_name)
@@ -163,7 +164,7 @@ class Linker:
                     continue
                 for rule, symbol, chain in self.reach(target[0], target[1], depth - 1, ctx):
                     if rule not in out:
-                        out[rule] = (rule, symbol, (name, *chain))
+                        out[rule] = (rule, symbol, (step, *chain))
         result = list(out.values())
         self.memo[key] = result
         return result
@@ -210,7 +211,8 @@ class Linker:
                         if target and not target[0].is_async:
                             for rule, symbol, chain in self.reach(target[0], target[1], self.max_depth, "async"):
                                 if rule in idx.cpu_rules:
-                                    out.append((ff, f, cpu_rule, symbol, line, col, (f.local, *chain)))
+                                    start = ChainSite(f.local, ff.path, line)
+                                    out.append((ff, f, cpu_rule, symbol, line, col, (start, *chain)))
                                     break
                 if ctx is None or self.max_depth < 1:
                     continue
@@ -221,7 +223,7 @@ class Linker:
                     for rule, symbol, chain in self.reach(target[0], target[1], self.max_depth, ctx):
                         if f.lifespan and rule in idx.skip_lifespan:
                             continue
-                        out.append((ff, f, rule, symbol, line, col, (f.local, *chain)))
+                        out.append((ff, f, rule, symbol, line, col, (ChainSite(f.local, ff.path, line), *chain)))
         return [r for r in out if not is_suppressed(r[0], r[2], r[4])]
 
 
