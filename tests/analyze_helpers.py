@@ -8,26 +8,18 @@ from __future__ import annotations
 
 import ast
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT, run_cli
+
 EXAMPLES = ROOT / "examples"
 FAST = ("--idle-seconds", "2", "--profile-seconds", "2", "--stage-seconds", "3", "--warmup", "0.5")
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 150) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "workeradvisor", *args], cwd=ROOT, env=full_env, text=True,
-                          capture_output=True, timeout=timeout, check=False)
-
-
 def analyze_json(target: str, *extra: str, env: dict[str, str] | None = None,
                  command: str = "analyze") -> dict[str, Any]:
-    proc = run_cli(command, target, *FAST, *extra, "--format", "json", env=env)
+    proc = run_cli(command, target, *FAST, *extra, "--format", "json", env=env, timeout=150)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(proc.stdout)
 

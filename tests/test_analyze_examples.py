@@ -8,7 +8,10 @@ Real CLI processes, real uvicorn on 127.0.0.1, short windows (see analyze_helper
 
 from __future__ import annotations
 
+import pytest
 from analyze_helpers import EXAMPLES, action, actions, analyze_json, enclosing_functions, lines_calling, same_file
+
+pytestmark = pytest.mark.live  # every test here starts processes
 
 
 def test_io_bound_gateway_gets_one_worker() -> None:

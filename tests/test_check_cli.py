@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from tests.check_helpers import FIXTURES, expected_findings
 
 DISAGREE = FIXTURES / "analysis" / "disagree"
 AGREE = FIXTURES / "analysis" / "agree"
 
+pytestmark = pytest.mark.live  # every test here starts processes
+
 
 def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"} | (env or {})
-    return subprocess.run([sys.executable, "-m", "workeradvisor", "check", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120, env=full_env)
+    return run_cli("check", *args, cwd=cwd, env=env, drop_env=("GITHUB_STEP_SUMMARY",))
 
 
 def test_saved_analysis_fails_the_build_when_workers_disagree() -> None:

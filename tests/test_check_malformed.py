@@ -3,10 +3,10 @@ each is one clear line naming the file and line, and the other files are still c
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+import pytest
+from conftest import run_cli
 
 from tests.check_helpers import FIXTURES, actual_findings, expected_findings, run_fixture
 
@@ -26,9 +26,9 @@ def test_each_malformed_file_is_one_problem_and_the_rest_is_checked(monkeypatch)
     assert actual_findings(report) == expected_findings(MALFORMED)  # the Procfile's --reload still found
 
 
+@pytest.mark.live
 def test_cli_reports_each_file_on_stderr_and_still_fails_on_findings() -> None:
-    proc = subprocess.run([sys.executable, "-m", "workeradvisor", "check", ".", "--no-scan"], cwd=MALFORMED,
-                          capture_output=True, text=True, timeout=60, env={**os.environ, "NO_COLOR": "1"})
+    proc = run_cli("check", ".", "--no-scan", cwd=MALFORMED, env={"NO_COLOR": "1"}, timeout=60)
     errors = [line for line in proc.stderr.splitlines() if line.startswith("workeradvisor: error: ")]
     assert len(errors) == 3, proc.stderr
     assert any("broken_yaml/docker-compose.yml:5: malformed YAML" in e for e in errors)
@@ -38,10 +38,10 @@ def test_cli_reports_each_file_on_stderr_and_still_fails_on_findings() -> None:
     assert "WA506" in proc.stdout and proc.returncode == 1
 
 
+@pytest.mark.live
 def test_only_unparsable_files_exit_2(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text('FROM python\nENTRYPOINT ["uvicorn", "app:app"\n', encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "workeradvisor", "check", str(tmp_path), "--no-scan"],
-                          capture_output=True, text=True, timeout=60)
+    proc = run_cli("check", str(tmp_path), "--no-scan", timeout=60)
     assert proc.returncode == 2
     assert "Dockerfile:2: ENTRYPOINT: malformed exec-form array" in proc.stderr
 
@@ -62,11 +62,11 @@ ODD_SHAPES = {
 }
 
 
+@pytest.mark.live
 def test_odd_shapes_never_crash(tmp_path: Path) -> None:
     for name, text in ODD_SHAPES.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "workeradvisor", "check", ".", "--no-scan"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    proc = run_cli("check", ".", "--no-scan", cwd=tmp_path, timeout=60)
     assert "Traceback" not in proc.stderr and proc.returncode in (0, 1, 2)
     assert "Dockerfile:5: CMD: exec-form must be a JSON array of strings" in proc.stderr
     assert "a.service:3: Environment: No closing quotation" in proc.stderr

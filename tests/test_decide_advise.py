@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 from decide_factories import env, finding, ladder, profile, scan
 from typer.testing import CliRunner
 
@@ -93,12 +92,12 @@ def test_read_load_worker_suffix(saved: dict[str, Path]) -> None:
         (("--load", "{scan}", "--format", "html"), "--format"),
     ],
 )
+@pytest.mark.live
 def test_advise_bad_input_is_one_line_exit_2(saved: dict[str, Path], tmp_path: Path, args: tuple, message: str) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{nope")
     argv = [a.replace("{bad}", str(bad)).replace("{scan}", str(saved["scan"])) for a in args]
-    proc = subprocess.run([sys.executable, "-m", "workeradvisor", "advise", *argv], capture_output=True, text=True,
-                          timeout=60)
+    proc = run_cli("advise", *argv, timeout=60)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr

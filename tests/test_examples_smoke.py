@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
+from conftest import gone
 
 from workeradvisor.launch import serve
 
@@ -23,13 +23,6 @@ ROUTES = {
     "telemetry.py": ["/", "/items"],
     "mem0_like/app.py": ["/", "/memories/search", "/chat"],
 }
-
-
-def _gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
 
 
 def _get_routes(path: Path) -> set[str]:
@@ -60,6 +53,7 @@ def test_every_example_has_a_one_line_module_docstring() -> None:
         assert doc and doc.splitlines()[0].strip(), path
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("name", sorted(ROUTES))
 def test_example_serves_its_routes_and_stops(name: str) -> None:
     with serve(f"{EXAMPLES / name}:app") as server:
@@ -69,9 +63,10 @@ def test_example_serves_its_routes_and_stops(name: str) -> None:
                 for _ in range(3):
                     resp = client.get(path)
                     assert resp.status_code == 200, (path, resp.text)
-    assert _gone(pid)
+    assert gone(pid)
 
 
+@pytest.mark.live
 def test_mem0_like_adds_memories_without_telemetry_and_across_two_workers() -> None:
     env = {**os.environ, "MEM0_TELEMETRY": "False"}
     with serve(f"{EXAMPLES / 'mem0_like/app.py'}:app", workers=2, env=env) as server:
@@ -83,4 +78,4 @@ def test_mem0_like_adds_memories_without_telemetry_and_across_two_workers() -> N
                 assert resp.status_code == 200, resp.text
                 assert resp.json()["stored"] == 1
                 assert client.get("/chat").status_code == 200
-    assert all(_gone(pid) for pid in pids)
+    assert all(gone(pid) for pid in pids)

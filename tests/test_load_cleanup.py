@@ -12,11 +12,14 @@ from pathlib import Path
 
 import psutil
 import pytest
+from conftest import still_alive
 
 from workeradvisor.launch import RunningServer, serve
 from workeradvisor.load import StageProgress, build_plan, run_stage
 
 APP = str(Path(__file__).parent / "apps" / "load_target.py") + ":app"
+
+pytestmark = pytest.mark.live  # every test here starts processes
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +43,6 @@ def _generators(parent: int) -> list[int]:
     return out
 
 
-def _alive(pids: list[int]) -> list[int]:
-    return [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
-
-
 def test_generators_gone_after_success(server: RunningServer) -> None:
     seen: list[int] = []
 
@@ -53,7 +52,7 @@ def test_generators_gone_after_success(server: RunningServer) -> None:
     stage = run_stage(build_plan(server.base_url), ccu=4, duration_s=0.6, processes=2, progress=watch)
     assert stage.requests > 0
     assert len(seen) == 2
-    assert _alive(seen) == []
+    assert still_alive(seen) == []
 
 
 def test_generators_gone_after_failure(server: RunningServer) -> None:
@@ -67,7 +66,7 @@ def test_generators_gone_after_failure(server: RunningServer) -> None:
     with pytest.raises(RuntimeError):
         run_stage(build_plan(server.base_url), ccu=4, duration_s=30, processes=2, progress=explode)
     assert len(seen) == 2
-    assert _alive(seen) == []
+    assert still_alive(seen) == []
 
 
 def _start_cli(server: RunningServer) -> tuple[subprocess.Popen[str], list[int]]:
@@ -99,7 +98,7 @@ def test_ctrl_c_reports_partial_stage_and_exits_130(server: RunningServer) -> No
     assert len(data["stages"]) == 1 and data["stages"][0]["partial"] is True
     assert data["stages"][0]["requests"] > 0
     assert "interrupted" in err
-    assert _alive(gens) == []
+    assert still_alive(gens) == []
 
 
 def test_sigterm_leaves_no_generator(server: RunningServer) -> None:
@@ -111,7 +110,7 @@ def test_sigterm_leaves_no_generator(server: RunningServer) -> None:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode != 0
-    assert _alive(gens) == []
+    assert still_alive(gens) == []
 
 
 def test_a_crashing_generator_is_a_clear_error_and_leaves_nothing(server: RunningServer) -> None:
@@ -128,5 +127,5 @@ def test_a_crashing_generator_is_a_clear_error_and_leaves_nothing(server: Runnin
 
     with pytest.raises(WorkerAdvisorError, match="UnicodeEncodeError"):
         run_stage(bad, ccu=2, duration_s=5, processes=2, progress=watch)
-    assert _alive(seen) == []
+    assert still_alive(seen) == []
     assert _generators(psutil.Process().pid) == []

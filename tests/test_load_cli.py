@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from workeradvisor.launch import RunningServer, serve
 
 APP = str(Path(__file__).parent / "apps" / "load_target.py") + ":app"
 DATA = Path(__file__).parent / "data" / "load"
 
+pytestmark = pytest.mark.live  # every test here starts processes
+
 
 def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "workeradvisor", "load", *args], capture_output=True, text=True,
-                          timeout=timeout)
+    return run_cli("load", *args, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

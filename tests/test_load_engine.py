@@ -14,6 +14,8 @@ from workeradvisor.load import build_plan, run_ladder, run_stage
 
 APP = str(Path(__file__).parent / "apps" / "load_target.py") + ":app"
 
+pytestmark = pytest.mark.live  # every test here starts processes
+
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[RunningServer]:

@@ -122,6 +122,7 @@ def test_weights_and_encoding(tmp_path: Path) -> None:
     assert b"Host: 127.0.0.1:8000\r\n" in post
 
 
+@pytest.mark.live
 def test_locustfile_export_is_valid_python_and_runs(tmp_path: Path) -> None:
     spec = _spec(tmp_path, "requests:\n  - {path: '/items/{counter}', weight: 2}\n  - {path: /echo, method: POST, "
                            "json: {a: 1}, weight: 0.5}\n")

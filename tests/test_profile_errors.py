@@ -16,17 +16,15 @@ from pathlib import Path
 
 import psutil
 import pytest
+from conftest import ROOT, run_cli, still_alive
 
 from workeradvisor import cli, procs
 from workeradvisor.errors import EXIT_INTERRUPTED, EXIT_PERMISSION, EXIT_TARGET, EXIT_TOOL_MISSING, EXIT_USAGE
 from workeradvisor.launch import serve
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def _cli(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "workeradvisor", "profile", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
+    return run_cli("profile", *args, timeout=timeout)
 
 
 def _one_line_error(stderr: str) -> str:
@@ -36,13 +34,6 @@ def _one_line_error(stderr: str) -> str:
     return lines[0]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 def _free_pid() -> int:
     pid = 4_000_000
     while psutil.pid_exists(pid):
@@ -50,12 +41,14 @@ def _free_pid() -> int:
     return pid
 
 
+@pytest.mark.live
 def test_missing_pid_exits_3() -> None:
     run = _cli("--pid", str(_free_pid()), "--duration", "1")
     assert run.returncode == EXIT_TARGET
     assert "no process with PID" in _one_line_error(run.stderr)
 
 
+@pytest.mark.live
 def test_non_python_pid_exits_3() -> None:
     sleeper = subprocess.Popen(["sleep", "30"])
     try:
@@ -67,6 +60,7 @@ def test_non_python_pid_exits_3() -> None:
     assert "is not a Python process" in _one_line_error(run.stderr)
 
 
+@pytest.mark.live
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     both = _cli("--pid", "1", "--app", "x.py:app")
     assert both.returncode == EXIT_USAGE and "exactly one of" in _one_line_error(both.stderr)
@@ -87,6 +81,7 @@ def test_py_spy_missing_exits_5(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
     assert "py-spy not found" in _one_line_error(capsys.readouterr().err)
 
 
+@pytest.mark.live
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to drop to nobody")
 def test_ptrace_denied_exits_4_with_the_fix_and_keeps_the_headline() -> None:
     target = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
@@ -105,6 +100,7 @@ def test_ptrace_denied_exits_4_with_the_fix_and_keeps_the_headline() -> None:
     assert doc["workers"][0]["loop"] is not None and doc["attribution_error"]
 
 
+@pytest.mark.live
 def test_app_that_fails_to_start_exits_3_with_its_stderr_tail(tmp_path: Path) -> None:
     app = tmp_path / "broken.py"
     app.write_text("raise RuntimeError('boom-at-import')\n")
@@ -113,6 +109,7 @@ def test_app_that_fails_to_start_exits_3_with_its_stderr_tail(tmp_path: Path) ->
     assert "boom-at-import" in _one_line_error(run.stderr)
 
 
+@pytest.mark.live
 def test_target_dying_mid_window_keeps_partial_data() -> None:
     with serve("examples/telemetry.py:app", app_dir=str(ROOT)) as server:
         killer = threading.Timer(4.0, procs.stop_tree, args=(server.pid,))  # the CLI starts well before that
@@ -128,6 +125,7 @@ def test_target_dying_mid_window_keeps_partial_data() -> None:
     assert len(worker["threads"]) >= 2  # per-thread data up to the last snapshot before the death
 
 
+@pytest.mark.live
 def test_worker_dying_mid_window_via_api_keeps_what_was_measured() -> None:
     from workeradvisor.profile import profile_server
 
@@ -147,6 +145,7 @@ def test_worker_dying_mid_window_via_api_keeps_what_was_measured() -> None:
     assert any("exited during the headline window" in n for n in result.notes)
 
 
+@pytest.mark.live
 def test_ctrl_c_stops_every_process_it_started() -> None:
     proc = subprocess.Popen([sys.executable, "-m", "workeradvisor", "profile", "--app", "examples/blocking.py:app",
                              "--path", "/report", "--duration", "10"], cwd=ROOT,
@@ -169,9 +168,10 @@ def test_ctrl_c_stops_every_process_it_started() -> None:
     assert proc.returncode == EXIT_INTERRUPTED, err
     assert "Traceback" not in err
     time.sleep(0.2)
-    assert [pid for pid in seen if _alive(pid)] == []
+    assert still_alive(seen) == []
 
 
+@pytest.mark.live
 def test_ctrl_c_in_the_attribution_window_reports_the_headline_and_stops_py_spy() -> None:
     proc = subprocess.Popen([sys.executable, "-m", "workeradvisor", "profile", "--app", "examples/blocking.py:app",
                              "--path", "/report", "--duration", "2", "--format", "json"], cwd=ROOT,
@@ -198,4 +198,4 @@ def test_ctrl_c_in_the_attribution_window_reports_the_headline_and_stops_py_spy(
     assert "interrupted during the attribution window" in _one_line_error(err)
     assert json.loads(out)["workers"][0]["loop"] is not None  # the headline window was reported
     time.sleep(0.2)
-    assert [pid for pid in seen if _alive(pid)] == []
+    assert still_alive(seen) == []

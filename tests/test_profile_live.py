@@ -12,13 +12,16 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
+from conftest import ROOT, run_cli, still_alive
 
 from workeradvisor.launch import serve
 from workeradvisor.load import build_plan
 from workeradvisor.profile import profile_idle, profile_server
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+
+pytestmark = pytest.mark.live  # every test here starts processes
 
 
 def _line_of(path: Path, needle: str) -> int:
@@ -27,8 +30,7 @@ def _line_of(path: Path, needle: str) -> int:
 
 
 def _cli(*args: str, timeout: float = 90.0) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "workeradvisor", "profile", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
+    return run_cli("profile", *args, timeout=timeout)
 
 
 def test_cpu_bound_request_cpu_ratio_above_0_8_via_cli_json() -> None:
@@ -120,14 +122,7 @@ def test_cli_success_leaves_no_process_behind() -> None:
     assert "metrics-push" in out and "at idle" in out
     assert len(seen) >= 2  # uvicorn and at least one py-spy
     time.sleep(0.2)
-    assert [pid for pid in seen if _alive(pid)] == []
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
+    assert still_alive(seen) == []
 
 
 def test_reload_is_flagged_and_its_watcher_process_is_measured() -> None:

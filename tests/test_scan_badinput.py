@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from workeradvisor.scan import scan_paths
 from workeradvisor.scan.config import ScanConfig
@@ -70,11 +71,11 @@ def test_bad_input_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert [(f.path, f.rule) for f in result.findings] == [("corpus/good.py", "WA111")]
 
 
+@pytest.mark.live
 def test_bad_input_cli_no_traceback(tmp_path: Path) -> None:
     (tmp_path / "corpus").mkdir()
     build_corpus(tmp_path / "corpus")
-    proc = subprocess.run([sys.executable, "-m", "workeradvisor", "scan", "corpus", "--format", "json"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = run_cli("scan", "corpus", "--format", "json", cwd=tmp_path)
     assert "Traceback" not in proc.stderr
     assert proc.returncode == 1  # the good file's time.sleep is an error finding
     doc = json.loads(proc.stdout)
@@ -90,6 +91,7 @@ def test_missing_path_is_an_error_entry(tmp_path: Path, monkeypatch: pytest.Monk
     assert result.files_scanned == 1
 
 
+@pytest.mark.live
 @pytest.mark.skipif(os.geteuid() != 0 or not hasattr(os, "setuid"), reason="needs root to drop privileges")
 def test_unreadable_file_and_directory_as_unprivileged_user() -> None:
     base = Path(tempfile.mkdtemp(prefix="wa-unreadable-", dir="/tmp"))

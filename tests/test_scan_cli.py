@@ -9,16 +9,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 BLOCKING = "import requests\n\nasync def handler(url):\n    return requests.get(url)\n"
 WARN_ONLY = "import os\n\nasync def handler(p):\n    return os.path.exists(p)\n"
-
-
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """The real console entry point in a child process (used where a clean interpreter matters)."""
-    return subprocess.run([sys.executable, "-m", "workeradvisor", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
 
 
 @pytest.fixture
@@ -41,13 +35,9 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
     return invoke
 
 
-def _examples() -> str:
-    examples = ROOT / "examples"
-    return "examples" if examples.is_dir() and any(examples.rglob("*.py")) else "tests/fixtures/scan"
-
-
+@pytest.mark.live
 def test_json_for_examples_is_valid_and_stable(cli) -> None:
-    proc = run("scan", _examples(), "tests/fixtures/scan", "--format", "json", "--fail-on", "never")
+    proc = run_cli("scan", "examples", "tests/fixtures/scan", "--format", "json", "--fail-on", "never")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert set(doc) == {"version", "files_scanned", "errors", "summary", "findings"}
@@ -58,13 +48,13 @@ def test_json_for_examples_is_valid_and_stable(cli) -> None:
     assert all(not f["path"].startswith("/") for f in doc["findings"])
     assert {"files_scanned", "async_endpoints", "sync_endpoints", "async_ratio", "findings_by_category"} <= set(
         doc["summary"])
-    again = cli("scan", _examples(), "tests/fixtures/scan", "--format", "json", "--fail-on", "never")
+    again = cli("scan", "examples", "tests/fixtures/scan", "--format", "json", "--fail-on", "never")
     assert again.stdout == proc.stdout
 
 
 def test_sarif_for_examples_has_what_github_code_scanning_needs(tmp_path: Path, cli) -> None:
     out = tmp_path / "scan.sarif"
-    proc = cli("scan", _examples(), "tests/fixtures/scan", "--format", "sarif", "--output", str(out),
+    proc = cli("scan", "examples", "tests/fixtures/scan", "--format", "sarif", "--output", str(out),
                "--fail-on", "never")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(out.read_text())
@@ -115,12 +105,13 @@ def test_exit_codes(tmp_path: Path, source: str, args: list[str], code: int, cli
     assert proc.returncode == code, proc.stdout + proc.stderr
 
 
+@pytest.mark.live
 def test_malformed_rule_file_is_one_line_exit_2(tmp_path: Path) -> None:
     rules = tmp_path / "myrules"
     rules.mkdir()
     (rules / "bad.yaml").write_text("rules:\n  - id: WA401\n    name: [unclosed\n")
     (tmp_path / "app.py").write_text("x = 1\n")
-    proc = run("scan", "app.py", "--rules", str(rules), cwd=tmp_path)
+    proc = run_cli("scan", "app.py", "--rules", str(rules), cwd=tmp_path)
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and "bad.yaml" in proc.stderr and "Traceback" not in proc.stderr
 

@@ -13,6 +13,7 @@ from workeradvisor.scan.engine import PARALLEL_MIN_FILES
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scan"
 
 
+@pytest.mark.live  # jobs=2 starts a process pool
 def test_parallel_scan_is_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sources = sorted(p for p in FIXTURES.glob("*.py"))
     n = 0
