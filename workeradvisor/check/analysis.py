@@ -47,7 +47,7 @@ def _first_site(action: dict[str, Any]) -> dict[str, Any]:
 
 def _action(raw: dict[str, Any]) -> SavedAction:
     site = _first_site(raw)
-    evidence = raw.get("evidence") if isinstance(raw.get("evidence"), dict) else {}
+    evidence: dict[str, Any] = raw["evidence"] if isinstance(raw.get("evidence"), dict) else {}
     line = site.get("line", raw.get("line", 0))
     return SavedAction(
         kind=str(raw.get("kind", "")),
@@ -62,13 +62,13 @@ def _action(raw: dict[str, Any]) -> SavedAction:
 
 
 def _worker_rss(data: dict[str, Any]) -> tuple[int | None, str]:
-    profile = data.get("profile") if isinstance(data.get("profile"), dict) else {}
-    rss = [w.get("rss_bytes") for w in profile.get("workers") or [] if isinstance(w, dict)]
+    profile: dict[str, Any] = data["profile"] if isinstance(data.get("profile"), dict) else {}
+    rss: list[Any] = [w.get("rss_bytes") for w in profile.get("workers") or [] if isinstance(w, dict)]
     rss = [r for r in rss if isinstance(r, int) and r > 0]
     if rss:
         return max(rss), "profile (largest worker RSS)"
-    loads = data.get("load") if isinstance(data.get("load"), list) else [data.get("load")]
-    samples = [p.get("rss_bytes") for lr in loads if isinstance(lr, dict) for st in lr.get("stages") or []
+    loads: list[Any] = data["load"] if isinstance(data.get("load"), list) else [data.get("load")]
+    samples: list[Any] = [p.get("rss_bytes") for lr in loads if isinstance(lr, dict) for st in lr.get("stages") or []
                for p in ((st.get("server") or {}).get("processes") or []) if p.get("role") == "worker"]
     samples = [r for r in samples if isinstance(r, int) and r > 0]
     return (max(samples), "load test (peak worker RSS)") if samples else (None, "")

@@ -71,10 +71,10 @@ def _service(path: str, name: str, svc: dict[str, Any], lines: Lines) -> tuple[U
             problems.append(ParseProblem(path, cline, f"service {name}: cannot split command: {exc}"))
     if unit.process:
         apply_env(unit.process, unit.env)
-    deploy = svc.get("deploy") if isinstance(svc.get("deploy"), dict) else {}
-    resources = deploy.get("resources") if isinstance(deploy.get("resources"), dict) else {}
-    limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
-    reservations = resources.get("reservations") if isinstance(resources.get("reservations"), dict) else {}
+    deploy: dict[str, Any] = svc["deploy"] if isinstance(svc.get("deploy"), dict) else {}
+    resources: dict[str, Any] = deploy["resources"] if isinstance(deploy.get("resources"), dict) else {}
+    limits: dict[str, Any] = resources["limits"] if isinstance(resources.get("limits"), dict) else {}
+    reservations: dict[str, Any] = resources["reservations"] if isinstance(resources.get("reservations"), dict) else {}
     unit.cpu_limit = parse_cpus(limits.get("cpus", svc.get("cpus")))
     unit.mem_limit = parse_memory(limits.get("memory", svc.get("mem_limit")), docker=True)
     unit.cpu_request = parse_cpus(reservations.get("cpus"))

@@ -68,7 +68,7 @@ _PARSERS: dict[str, Parser] = {
 def iter_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
-    found = []
+    found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
         found.extend(Path(dirpath) / f for f in sorted(filenames))

@@ -67,8 +67,8 @@ def _gunicorn_conf_for(proc: Process, units: list[Unit]) -> Unit | None:
 def resolve(units: list[Unit]) -> list[Unit]:
     """Fill cross-file settings in place; returns the units the checks should judge."""
     for unit in units:
-        if unit.process:
-            proc = unit.process
+        proc = unit.process
+        if proc:
             proc.path = proc.path or unit.path
             _anchor(proc, unit.path, unit.env_lines)
             proc.reload_path, proc.reload_line = proc.reload_path or proc.path, proc.reload_line or proc.line

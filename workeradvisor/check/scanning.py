@@ -1,4 +1,4 @@
-"""Evidence from the scanner: run ``scan_paths`` on the checked tree when the scanner is installed."""
+"""Evidence from the scanner: run ``scan_paths`` on the checked tree."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from workeradvisor.models.scan import ScanResult
 
 def scan_tree(root: Path) -> tuple[ScanResult | None, str]:
     """(scan result or None, note). Never raises for the scanner's own problems: check still runs."""
-    try:
-        from workeradvisor.scan import scan_paths  # type: ignore[attr-defined]
-    except ImportError:
-        return None, "scanner not available: sync-endpoint and executor checks skipped"
+    from workeradvisor.scan import scan_paths  # lazily: `check --no-scan` never pays for the scanner's import
+
     try:
         return scan_paths([root]), ""
     except Exception as exc:  # noqa: BLE001 - a scanner failure must not hide the deployment findings

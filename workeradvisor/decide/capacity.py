@@ -115,7 +115,7 @@ def choose_workers(
     if capacity.memory_fit_workers is not None and want > max(1, capacity.memory_fit_workers):
         fit = max(1, capacity.memory_fit_workers)
         notes.append(
-            f"capped at {fit} worker(s): {want} x {capacity.per_worker_rss_bytes / (1 << 20):.0f} MiB RSS "
+            f"capped at {fit} worker(s): {want} x {(capacity.per_worker_rss_bytes or 0) / (1 << 20):.0f} MiB RSS "
             f"with headroom does not fit {env.memory_bytes / (1 << 20):.0f} MiB ({env.memory_source})"
         )
         want, hi = fit, min(hi, fit)

@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from workeradvisor.load.generator import Generator
@@ -57,6 +58,7 @@ async def _main(cfg: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     with open(argv[0], encoding="utf-8") as fh:
         cfg = json.load(fh)
+    runner: Callable[[Coroutine[Any, Any, dict[str, Any]]], dict[str, Any]]
     try:
         import uvloop
 

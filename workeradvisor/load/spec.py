@@ -17,6 +17,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from workeradvisor.errors import ConfigError, UsageError
@@ -48,13 +49,12 @@ class RequestPlan:
         return asdict(self)
 
     @staticmethod
-    def from_dict(data: Mapping[str, object]) -> RequestPlan:
+    def from_dict(data: Mapping[str, Any]) -> RequestPlan:
         reqs = tuple(
-            RequestTemplate(**{**r, "headers": tuple(tuple(h) for h in r["headers"])})  # type: ignore[arg-type]
-            for r in data["requests"]  # type: ignore[union-attr]
+            RequestTemplate(**{**r, "headers": tuple(tuple(h) for h in r["headers"])}) for r in data["requests"]
         )
         fields = {k: v for k, v in data.items() if k != "requests"}
-        return RequestPlan(**fields, requests=reqs)  # type: ignore[arg-type]
+        return RequestPlan(**fields, requests=reqs)
 
 
 def is_loopback(host: str) -> bool:
@@ -63,7 +63,7 @@ def is_loopback(host: str) -> bool:
         infos = socket.getaddrinfo(host, None)
     except OSError:
         return False
-    addrs = {info[4][0] for info in infos}
+    addrs = {str(info[4][0]) for info in infos}
     return bool(addrs) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addrs)
 
 

@@ -145,10 +145,9 @@ def build(*, target: str, server_pid: int, workers: Sequence[int], windows: dict
           stage: StageResult | None, requests: int | None, ccu: int, idle: bool, reload: bool,
           findings: Sequence[StaticFinding], notes: list[str], partial: bool) -> ProfileResult:
     names: dict[int, str] = {}
-    for a in attributions.values():
-        names.update({tid: n for tid, n in a.thread_names.items() if n})
-    loop_tids = {pid: (attributions[pid].loop_tid if pid in attributions and attributions[pid].loop_tid else pid)
-                 for pid in workers}
+    for att in attributions.values():
+        names.update({tid: n for tid, n in att.thread_names.items() if n})
+    loop_tids = {pid: (attributions[pid].loop_tid or pid) if pid in attributions else pid for pid in workers}
     profiles = []
     for pid in workers:
         w = windows.get(pid)
