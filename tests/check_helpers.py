@@ -33,7 +33,7 @@ def expected_findings(root: Path) -> set[tuple[str, int, str]]:
     return found
 
 
-def run_fixture(root: Path, monkeypatch, host_cpus: int = 2, analysis: str | None = None,  # noqa: ANN001
+def run_fixture(root: Path, monkeypatch, host_cpus: int = 2, analysis: str | None = None,
                 scan: ScanResult | None = None, **kwargs: object) -> CheckReport:
     """Run the engine from inside ``root`` so paths are relative, as in a CI checkout."""
     monkeypatch.chdir(root)

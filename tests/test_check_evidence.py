@@ -16,7 +16,7 @@ from workeradvisor.errors import UsageError
 EVIDENCE = FIXTURES / "scan_evidence"
 
 
-def _scan(monkeypatch):  # noqa: ANN202
+def _scan(monkeypatch):
     monkeypatch.chdir(EVIDENCE)
     scan, note = scan_tree(Path("."))
     assert scan is not None, note

@@ -114,7 +114,7 @@ def test_systemd_quota_and_memory() -> None:
     assert (units[0].cpu_limit, units[0].mem_limit) == (1.5, 2 * 1024**3)
 
 
-def test_gunicorn_conf_is_parsed_not_executed(tmp_path) -> None:  # noqa: ANN001
+def test_gunicorn_conf_is_parsed_not_executed(tmp_path) -> None:
     marker = tmp_path / "executed"
     text = f"open({str(marker)!r}, 'w').write('x')\nworkers = 3\nreload = False\n"
     units, problems = parse_gunicorn_conf("gunicorn.conf.py", text)

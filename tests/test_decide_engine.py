@@ -10,7 +10,7 @@ from workeradvisor.decide.metrics import DecideOptions
 from workeradvisor.models import CallSite
 
 
-def kinds(rec) -> list[str]:  # noqa: ANN001
+def kinds(rec) -> list[str]:
     return [a.kind for a in rec.actions]
 
 

@@ -29,7 +29,7 @@ def metrics(**kw: float | None) -> dict[str, float | None]:
     return {**BASE, **kw}
 
 
-def taken(walk_result) -> dict[str, str]:  # noqa: ANN001
+def taken(walk_result) -> dict[str, str]:
     return {p.node: p.label for p in walk_result.path}
 
 
@@ -150,7 +150,7 @@ def test_bad_decision_file_is_one_line_config_error(tmp_path: Path, body: str, m
     assert message in text and str(f) in text and "\n" not in text
 
 
-def _candidates(tree) -> dict[str, list[float | None]]:  # noqa: ANN001
+def _candidates(tree) -> dict[str, list[float | None]]:
     """Values just around every threshold, plus 0/1/None, for every metric."""
     cuts = sorted(set(tree.thresholds.values()))
     base = [None, 0.0, 1.0, 2.0, 4.0]
@@ -158,7 +158,7 @@ def _candidates(tree) -> dict[str, list[float | None]]:  # noqa: ANN001
     return {name: base + around for name in METRICS}
 
 
-def uncovered(tree, rows=ROWS, samples: int = 4000) -> list[tuple[str, str]]:  # noqa: ANN001
+def uncovered(tree, rows=ROWS, samples: int = 4000) -> list[tuple[str, str]]:
     rng = random.Random(5)
     cands = _candidates(tree)
     seen: set[tuple[str, str]] = set()

@@ -86,7 +86,7 @@ def test_hottest_stack_names_inner_and_outer_app_frames() -> None:
     assert text.startswith("encode() (") and "metrics.py:5" in text and "push_loop() (" in text
 
 
-def test_static_findings_are_confirmed_by_path_suffix_and_line(tmp_path) -> None:  # noqa: ANN001
+def test_static_findings_are_confirmed_by_path_suffix_and_line(tmp_path) -> None:
     scan = tmp_path / "scan.json"
     scan.write_text('{"version": 1, "findings": [{"rule": "WA101", "path": "app/main.py", "line": 28}]}')
     findings = load_findings(str(scan))

@@ -47,7 +47,7 @@ def spawn(
     stderr: int | None = subprocess.PIPE,
 ) -> subprocess.Popen[bytes]:
     """Start a child we own; it is registered until ``release`` or interpreter exit."""
-    proc = subprocess.Popen(  # noqa: S603 - argv is built by us, never a shell string
+    proc = subprocess.Popen(  # argv is built by us, never a shell string
         list(argv), cwd=cwd, env=env, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL
     )
     with _lock:
@@ -76,11 +76,6 @@ def owned(argv: Sequence[str], **kwargs: object) -> Iterator[subprocess.Popen[by
         yield proc
     finally:
         release(proc)
-
-
-def live_pids() -> list[int]:
-    with _lock:
-        return sorted(_live)
 
 
 def stop_all() -> None:
@@ -117,5 +112,5 @@ def this_process_cpu_count() -> int:
 
     try:
         return max(1, int(cpu_count(only_physical_cores=False)))
-    except Exception:  # noqa: BLE001 - fall back to affinity
+    except Exception:  # fall back to affinity
         return max(1, len(os.sched_getaffinity(0)))

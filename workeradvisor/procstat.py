@@ -16,8 +16,6 @@ import psutil
 
 from workeradvisor.models.load import ProcessSample, ServerMetrics
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
 
 @dataclass(frozen=True)
 class SchedStat:
@@ -46,27 +44,6 @@ def thread_names(pid: int) -> dict[int, str]:
             with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{entry}/comm") as fh:
                 names[int(entry)] = fh.read().strip()
     return names
-
-
-def thread_cpu_seconds(pid: int) -> dict[int, tuple[str, float]]:
-    """tid -> (name, user+system CPU seconds so far) for every thread of ``pid``."""
-    names = thread_names(pid)
-    out: dict[int, tuple[str, float]] = {}
-    try:
-        threads = psutil.Process(pid).threads()
-    except psutil.Error:
-        return out
-    for t in threads:
-        out[t.id] = (names.get(t.id, str(t.id)), t.user_time + t.system_time)
-    return out
-
-
-def process_cpu_seconds(pid: int) -> float | None:
-    try:
-        ct = psutil.Process(pid).cpu_times()
-    except psutil.Error:
-        return None
-    return ct.user + ct.system
 
 
 def worker_pids(root_pid: int) -> list[int]:

@@ -57,7 +57,7 @@ def _proc_cpu(pid: int) -> float:
     return ct.user + ct.system
 
 
-def measured(fn, server_pid: int, *args: object) -> dict[str, float]:  # noqa: ANN001
+def measured(fn, server_pid: int, *args: object) -> dict[str, float]:
     """Run one client and note how many cores *other* processes used meanwhile (contamination)."""
     t0, busy0, srv0, self0 = time.monotonic(), _host_busy(), _proc_cpu(server_pid), _cpu(resource.RUSAGE_SELF)
     kids0 = _cpu(resource.RUSAGE_CHILDREN)

@@ -82,7 +82,7 @@ class ProgressView(Events):
 
 def emit(analysis: Analysis, fmt: str, output: str | None) -> None:
     if fmt == "text":
-        fh = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
+        fh = open(output, "w", encoding="utf-8") if output else sys.stdout
         try:
             analysis_text.render(analysis, Console(file=fh, width=None if fh.isatty() else 120))
         finally:

@@ -46,7 +46,7 @@ def _emit(result: LoadResult, fmt: str, output: str | None) -> None:
     elif fmt == "markdown":
         text = load_markdown.render(result)
     else:
-        console = Console(file=open(output, "w", encoding="utf-8") if output else sys.stdout)  # noqa: SIM115
+        console = Console(file=open(output, "w", encoding="utf-8") if output else sys.stdout)
         if not console.is_terminal:
             console.width = 160
         load_text.render(result, console)

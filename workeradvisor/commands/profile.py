@@ -29,7 +29,7 @@ def _render(result: ProfileResult, fmt: Format) -> str:
     return profile_text.render(result)
 
 
-def _plan(base_url: str, paths: list[str], spec: str | None):  # noqa: ANN202 - RequestPlan lives in load
+def _plan(base_url: str, paths: list[str], spec: str | None):  # RequestPlan lives in load
     from workeradvisor.load import build_plan
 
     if spec:

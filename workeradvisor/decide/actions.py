@@ -24,7 +24,7 @@ def _ev(metrics: Metrics, *names: str) -> tuple[tuple[str, float | None], ...]:
     return tuple((n, _num(metrics.get(n))) for n in names if metrics.get(n) is not None)
 
 
-def _findings(scan: ScanResult | None, pred) -> list[Finding]:  # noqa: ANN001 - a small predicate
+def _findings(scan: ScanResult | None, pred) -> list[Finding]:  # a small predicate
     return [f for f in scan.findings if pred(f)] if scan else []
 
 

@@ -136,7 +136,7 @@ def _ladder(pid: int, base_url: str, workers: int, settings: PipelineSettings, s
         f"{s.ccu} CCU {s.rps:,.0f} RPS p99 {s.latency_ms.p99:,.0f} ms" for s in result.stages))
 
 
-def _plan(base_url: str, settings: PipelineSettings, state: PipelineState):  # noqa: ANN202 - load.RequestPlan
+def _plan(base_url: str, settings: PipelineSettings, state: PipelineState):  # load.RequestPlan
     if settings.spec_file:
         return build_plan(base_url, spec_file=settings.spec_file)
     return build_plan(base_url, paths=state.paths)
