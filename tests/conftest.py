@@ -18,12 +18,16 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 import pytest
 
+if TYPE_CHECKING:
+    from workeradvisor.launch import RunningServer
+
 ROOT = Path(__file__).resolve().parent.parent
+LOAD_TARGET = f"{Path(__file__).parent / 'apps' / 'load_target.py'}:app"
 
 
 # --- process helpers ------------------------------------------------------------------------------
@@ -60,6 +64,15 @@ def run_cli(*args: str, cwd: Path | str = ROOT, env: dict[str, str] | None = Non
     full_env = {k: v for k, v in os.environ.items() if k not in drop_env} | (env or {})
     return subprocess.run([sys.executable, "-m", "workeradvisor", *args], cwd=cwd, env=full_env, text=True,
                           capture_output=True, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningServer]:
+    """``tests/apps/load_target.py`` under real uvicorn on 127.0.0.1, shared by a module's (live) tests."""
+    from workeradvisor.launch import serve
+
+    with serve(LOAD_TARGET) as srv:
+        yield srv
 
 
 # --- the guard: no process from a test that is not marked live -------------------------------------

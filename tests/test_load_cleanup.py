@@ -7,25 +7,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import psutil
 import pytest
 from conftest import still_alive
 
-from workeradvisor.launch import RunningServer, serve
+from workeradvisor.launch import RunningServer
 from workeradvisor.load import StageProgress, build_plan, run_stage
 
-APP = str(Path(__file__).parent / "apps" / "load_target.py") + ":app"
-
 pytestmark = pytest.mark.live  # every test here starts processes
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[RunningServer]:
-    with serve(APP) as srv:
-        yield srv
 
 
 def _generators(parent: int) -> list[int]:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import run_cli
 
-from workeradvisor.launch import RunningServer, serve
+from workeradvisor.launch import RunningServer
 
-APP = str(Path(__file__).parent / "apps" / "load_target.py") + ":app"
 DATA = Path(__file__).parent / "data" / "load"
 
 pytestmark = pytest.mark.live  # every test here starts processes
@@ -20,12 +18,6 @@ pytestmark = pytest.mark.live  # every test here starts processes
 
 def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return run_cli("load", *args, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[RunningServer]:
-    with serve(APP) as srv:
-        yield srv
 
 
 def test_ladder_json_with_server_sampling(server: RunningServer) -> None:

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from workeradvisor.launch import RunningServer, free_port, serve
+from workeradvisor.launch import RunningServer, free_port
 from workeradvisor.load import build_plan, run_ladder, run_stage
 
-APP = str(Path(__file__).parent / "apps" / "load_target.py") + ":app"
-
 pytestmark = pytest.mark.live  # every test here starts processes
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[RunningServer]:
-    with serve(APP) as srv:
-        yield srv
 
 
 def test_fixed_delay_p50_is_the_delay(server: RunningServer) -> None:
