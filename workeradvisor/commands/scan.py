@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import Annotated
 import typer
 
 from workeradvisor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from workeradvisor.models.scan import Finding
+from workeradvisor.models.scan import Finding, ScanResult
 from workeradvisor.report import findings_json, findings_markdown, findings_text, sarif
 from workeradvisor.scan.config import load_config
 from workeradvisor.scan.engine import scan_paths, scan_rules, select_rules
@@ -37,6 +39,19 @@ def _ids(values: list[str] | None) -> tuple[str, ...]:
     return tuple(v.strip() for raw in values or () for v in raw.split(",") if v.strip())
 
 
+def only_in(result: ScanResult, paths: list[Path]) -> ScanResult:
+    """Keep the findings and errors located in ``paths`` (files, or directories holding them)."""
+    wanted = [os.path.abspath(p) for p in paths]
+
+    def inside(path: str) -> bool:
+        full = os.path.abspath(path)
+        return any(full == w or full.startswith(w.rstrip(os.sep) + os.sep) for w in wanted)
+
+    findings = tuple(f for f in result.findings if inside(f.path))
+    errors = tuple(e for e in result.errors if inside(e.path))
+    return dataclasses.replace(result, findings=findings, errors=errors)
+
+
 def should_fail(findings: tuple[Finding, ...], fail_on: str) -> bool:
     if fail_on == "never":
         return False
@@ -55,6 +70,11 @@ def scan(
     rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra directory of rule YAML files.")] = None,
     max_depth: Annotated[int | None, typer.Option("--max-depth", min=0, help="How deep to follow sync calls (4).")
                          ] = None,
+    graph_root: Annotated[Path | None, typer.Option(
+        "--graph-root", metavar="DIR",
+        help="Build the call graph from all of DIR but report only findings in the PATHS given "
+             "(the pre-commit hook: chains across modules, findings only in the files being committed).",
+    )] = None,
 ) -> None:
     """Find blocking calls, CPU work on the loop, sync endpoints and per-request clients (never imports code)."""
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
@@ -62,8 +82,11 @@ def scan(
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
     config = load_config(Path.cwd())
     depth = max_depth if max_depth is not None else config.max_depth if config.max_depth is not None else 4
-    result = scan_paths([str(p) for p in paths], rules_dirs=tuple(rules or ()), select=_ids(select),
+    roots = [str(graph_root)] if graph_root is not None else [str(p) for p in paths]
+    result = scan_paths(roots, rules_dirs=tuple(rules or ()), select=_ids(select),
                         ignore=_ids(ignore), max_depth=depth, config=config)
+    if graph_root is not None:
+        result = only_in(result, paths)
     all_rules = scan_rules([*config.rules_dirs, *(rules or ())])
     chosen = select_rules(all_rules, _ids(select) or config.select, (*config.ignore, *_ids(ignore)))
     text = _RENDERERS[format.value].render(result.findings, chosen, errors=result.errors, summary=result.summary,
