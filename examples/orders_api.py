@@ -54,6 +54,11 @@ _customers: dict[int, Customer] = {}
 _orders: dict[int, Order] = {}
 
 
+@app.get("/")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
 @app.post("/customers", status_code=201)
 async def create_customer(customer: Customer) -> dict[str, object]:
     cid = next(_ids)

@@ -22,6 +22,7 @@ ROUTES = {
     "sync_endpoints.py": ["/", "/orders", "/profile"],
     "telemetry.py": ["/", "/items"],
     "mem0_like/app.py": ["/", "/memories/search", "/chat"],
+    "orders_api.py": ["/", "/orders", "/customers/{customer_id}", "/orders/{order_id}"],
 }
 
 
@@ -59,7 +60,7 @@ def test_example_serves_its_routes_and_stops(name: str) -> None:
     with serve(f"{EXAMPLES / name}:app") as server:
         pid = server.pid
         with httpx.Client(base_url=server.base_url, timeout=10.0) as client:
-            for path in ROUTES[name]:
+            for path in (p for p in ROUTES[name] if "{" not in p):  # ids exist only after a POST
                 for _ in range(3):
                     resp = client.get(path)
                     assert resp.status_code == 200, (path, resp.text)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from workeradvisor.load.openapi import build_mix, harvest_ids, operations, probe
+from workeradvisor.load.openapi import Sender, build_mix, harvest_ids, operations, probe
 from workeradvisor.load.schemadata import SchemaData, SchemaError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def client() -> TestClient:
     return TestClient(_orders_app())
 
 
-def _sender(client: TestClient):  # noqa: ANN202 - the openapi.Sender shape
+def _sender(client: TestClient) -> Sender:
     def send(method: str, path: str, body: str | None) -> tuple[int, Any]:
         r = client.request(method, path, content=body, headers={"Content-Type": "application/json"} if body else {})
         try:
@@ -50,7 +50,7 @@ def test_generated_requests_are_accepted(client: TestClient) -> None:
     ids = harvest_ids(operations(doc), SchemaData(doc, seed=1), send)
     assert set(ids) >= {"/customers"}  # an order needs an existing customer id only in a real app
     mix = build_mix(doc, ids=ids, seed=2)
-    assert {t.name for t in mix} == {"POST /customers", "GET /customers/{customer_id}", "POST /orders",
+    assert {t.name for t in mix} == {"GET /", "POST /customers", "GET /customers/{customer_id}", "POST /orders",
                                      "GET /orders/{order_id}", "GET /orders", "POST /quotes"}
     statuses = Counter(send(t.method, t.path, t.body)[0] for t in mix)
     ok = sum(n for s, n in statuses.items() if 200 <= s < 300)
