@@ -101,7 +101,7 @@ def test_markdown_mermaid_charts_are_valid_xychart() -> None:
     assert len(ladder) == 2
     for block in ladder:
         assert sum(1 for line in block if line.strip().startswith("line")) == 2  # one line per worker count
-    assert "Legend: 🟦 1 worker (blue #2563eb); 🟧 2 workers (orange #ea580c)" in md
+    assert "Legend: 🟦 1 worker (blue #3b82f6); 🟧 2 workers (orange #ea580c)" in md
 
 
 def test_xychart_checker_rejects_broken_blocks() -> None:

@@ -2,10 +2,10 @@
 
 Mermaid's default xychart palette starts with ``#ECECFF``, nearly invisible on white, and
 xychart-beta has no legend. So every block here carries a fixed ``plotColorPalette`` whose colours
-all keep a contrast of at least 3:1 (WCAG's figure for graphics) against white and against GitHub's
-dark background ``#0d1117`` (``tests/test_mermaid.py`` checks the arithmetic,
-``benchmarks/chart_render/run.py`` the pixels in headless Chromium), and is followed by a legend
-line naming each series with its colour.
+all keep a contrast of at least 3:1 (WCAG's figure for graphics) against white, GitHub's dark page
+``#0d1117`` and the ``#333333`` mermaid's dark theme paints behind the chart (``tests/test_mermaid.py``
+checks the arithmetic, ``benchmarks/chart_render/run.py`` the pixels in headless Chromium), and is
+followed by a legend line naming each series with its colour.
 """
 
 from __future__ import annotations
@@ -15,19 +15,24 @@ from collections.abc import Sequence
 
 Number = float | int
 
-# (name, hex, legend square): blue, orange, green, purple, red, brown, cyan, grey
+# (name, hex, legend square), in drawing order. Each keeps >= 3:1 against all of BACKGROUNDS, so
+# luminance sits in a narrow mid band: no near-white and no near-black series. No grey either: it
+# reads as an axis and cannot be told from anti-aliased text in a screenshot.
 PALETTE: tuple[tuple[str, str, str], ...] = (
-    ("blue", "#2563eb", "🟦"),
+    ("blue", "#3b82f6", "🟦"),
     ("orange", "#ea580c", "🟧"),
     ("green", "#16a34a", "🟩"),
-    ("purple", "#9333ea", "🟪"),
-    ("red", "#dc2626", "🟥"),
-    ("brown", "#a16207", "🟫"),
+    ("purple", "#a855f7", "🟪"),
+    ("pink", "#ec4899", ""),
     ("cyan", "#0891b2", ""),
-    ("grey", "#6b7280", ""),
+    ("ochre", "#b7791f", ""),
+    ("red", "#ef4444", "🟥"),
 )
 LIGHT_BACKGROUND = "#ffffff"
-DARK_BACKGROUND = "#0d1117"
+DARK_BACKGROUND = "#0d1117"  # GitHub's dark page
+MERMAID_DARK_CHART = "#333333"  # what mermaid's dark theme paints behind an xychart
+BACKGROUNDS = (LIGHT_BACKGROUND, DARK_BACKGROUND, MERMAID_DARK_CHART)
+MIN_CONTRAST = 3.0  # WCAG 2.1 SC 1.4.11, non-text contrast of graphical objects
 
 
 def relative_luminance(hex_colour: str) -> float:
