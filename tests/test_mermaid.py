@@ -139,3 +139,19 @@ def test_render_in_headless_chromium_shows_every_series(tmp_path: Path) -> None:
         for _, hex_, _ in PALETTE:
             m = re.search(rf"{theme} / Throughput vs CCU: {hex_} (\d+) px", done.stdout)
             assert m and int(m.group(1)) >= 40, (theme, hex_)
+
+
+def test_analysis_markdown_with_an_import_lacking_p99_keeps_the_throughput_charts() -> None:
+    from decide_factories import env
+
+    from workeradvisor.decide.engine import analyze_results
+
+    one = dataclasses.replace(import_file(str(DATA / "wrk_no_latency.txt")), workers=1)
+    two = dataclasses.replace(import_file(str(DATA / "wrk_latency.txt")), workers=2)
+    analysis = analyze_results(None, None, (one, two), env(cores=2))
+    assert analysis.recommendation.compare[0].p99_ms is None
+    md = analysis_markdown.render(analysis)
+    titles = [b[2].strip() for b in _blocks(md)]
+    assert titles == ['title "Decision matrix: RPS by worker count at CCU 10"', 'title "Throughput vs CCU"']
+    assert "p99 chart left out" in md and "| 1 | 16,119.4 | - |" in md
+    assert analysis.recommendation.metrics and dict(analysis.recommendation.metrics)["latency_ok"] is None
