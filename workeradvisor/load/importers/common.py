@@ -14,7 +14,7 @@ from workeradvisor.models.load import ErrorCounts, LatencySummary, StageResult
 
 _UNITS = {"us": 0.001, "µs": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 _SIZE = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
-LIMIT = 1e12  # no count, rate, byte total or millisecond figure of a load run comes near this
+LIMIT = 1e15  # no count, rate, byte total (1 PB) or millisecond figure of a load run comes near this
 
 
 class BadNumber(ValueError):
