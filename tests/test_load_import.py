@@ -159,7 +159,8 @@ def test_k6_line_stream_agrees_with_the_summary_of_the_same_run() -> None:
     assert s.latency_ms.count == 44 and s.errors.http_5xx == 4 and s.requests == 44  # status tags: four 500s
     for p in ("mean", "p50", "p90", "p95", "max"):  # k6's own interpolation, recomputed from every point
         assert getattr(s.latency_ms, p) == pytest.approx(getattr(summary.latency_ms, p), abs=1e-3), p
-    assert s.latency_ms.p99 is not None and s.latency_ms.p50 < s.latency_ms.p99 <= s.latency_ms.max
+    p50, p99 = s.latency_ms.p50, s.latency_ms.p99
+    assert p50 is not None and p99 is not None and p50 < p99 <= s.latency_ms.max
     assert s.rps == pytest.approx(44 / s.duration_s, rel=1e-3)
 
 
