@@ -67,7 +67,8 @@ def test_advise_threshold_override(saved: dict[str, Path]) -> None:
     assert base[1]["label"] != over[1]["label"] and over[1]["label"] == "yes"
 
 
-@pytest.mark.parametrize("name", ["oha.json", "wrk_ladder.txt", "k6_summary.json", "locust_stats.csv"])
+@pytest.mark.parametrize("name", ["oha.json", "wrk_ladder.txt", "wrk_no_latency.txt", "k6_handle_summary.json",
+                                  "k6_out.jsonl", "hey.txt", "locust_stats.csv"])
 def test_advise_reads_imported_load_results(name: str) -> None:
     code, out = run("--load", f"{DATA / name}@1", "--cores", "2", "--format", "markdown")
     assert code == 0, out

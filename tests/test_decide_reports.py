@@ -66,7 +66,9 @@ def test_json_is_readable_by_the_deployment_check(tmp_path: Path) -> None:
 
 
 def _mermaid_blocks(markdown: str) -> list[list[str]]:
-    return [b.strip().splitlines() for b in re.findall(r"```mermaid\n(.*?)```", markdown, flags=re.S)]
+    """Each block's lines after its ``%%{init}%%`` palette directive (checked in tests/test_mermaid.py)."""
+    blocks = [b.strip().splitlines() for b in re.findall(r"```mermaid\n(.*?)```", markdown, flags=re.S)]
+    return [b[1:] if b and b[0].startswith("%%{init") else b for b in blocks]
 
 
 def check_xychart(lines: list[str]) -> None:
@@ -92,17 +94,20 @@ def check_xychart(lines: list[str]) -> None:
 def test_markdown_mermaid_charts_are_valid_xychart() -> None:
     md = analysis_markdown.render(compare_analysis())
     blocks = _mermaid_blocks(md)
-    assert len(blocks) == 2  # p99 vs CCU and RPS vs CCU
+    assert len(blocks) == 4  # p99 vs CCU and RPS vs CCU, then the decision matrix's RPS and p99 bars
     for block in blocks:
         check_xychart(block)
+    ladder = [b for b in blocks if "vs CCU" in b[1]]
+    assert len(ladder) == 2
+    for block in ladder:
         assert sum(1 for line in block if line.strip().startswith("line")) == 2  # one line per worker count
-    assert "1. 1 worker; 2. 2 workers" in md
+    assert "Legend: 🟦 1 worker (blue #3b82f6); 🟧 2 workers (orange #ea580c)" in md
 
 
 def test_xychart_checker_rejects_broken_blocks() -> None:
     import pytest
 
-    good = _mermaid_blocks(analysis_markdown.render(compare_analysis()))[0]
+    good = next(b for b in _mermaid_blocks(analysis_markdown.render(compare_analysis())) if "vs CCU" in b[1])
     for broken in (good[:4], [*good[:4], "    line [1, 2]"], ["xychart", *good[1:]],
                    [good[0], good[1], '    x-axis "CCU" [10, 20, 40]', *good[3:]]):
         with pytest.raises(AssertionError):

@@ -89,7 +89,7 @@ def test_text_marks_untrustworthy_stage() -> None:
 def test_mermaid_multi_series_and_gaps() -> None:
     chart = xychart("p99 vs CCU", "CCU", [30, 60, 100], "ms", [("1 worker", [5, 9, 30]), ("2 workers", [4, 6, None])])
     assert chart.count("line [") == 2 and "line [4, 6]" in chart
-    assert "1. 1 worker; 2. 2 workers" in chart
+    assert "Legend: 🟦 1 worker (blue #3b82f6); 🟧 2 workers (orange #ea580c)" in chart
     with pytest.raises(ValueError, match="gap"):
         xychart("t", "x", [1, 2, 3], "y", [("s", [1, None, 3])])
     with pytest.raises(ValueError):

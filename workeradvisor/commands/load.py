@@ -80,8 +80,8 @@ def load(
     fmt: str = typer.Option("text", "--format", help="text | json | markdown"),
     output: str = typer.Option(None, "--output", help="Write the report to this file."),
     allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a target outside 127.0.0.0/8 / ::1."),
-    import_path: str = typer.Option(None, "--import", help="Read results of wrk, oha, Locust or k6 instead."),
-    import_format: str = typer.Option("auto", "--import-format", help="auto | wrk | oha | locust | k6"),
+    import_path: str = typer.Option(None, "--import", help="Read results of wrk, oha, Locust, k6 or hey instead."),
+    import_format: str = typer.Option("auto", "--import-format", help="auto | wrk | oha | locust | k6 | hey"),
     export_locustfile: str = typer.Option(None, "--export-locustfile", help="Write an equivalent locustfile and exit."),
     workers: int = typer.Option(None, "--workers", help="Server worker count, recorded in the result."),
 ) -> None:

@@ -137,8 +137,9 @@ def _load_metrics(loads: tuple[LoadResult, ...], slo: float) -> dict[str, float 
     first: StageResult = stages[0]
     workers = load_workers(load)
     growth = scaling = None
-    if peak is not first and first.latency_ms.p50 > 0:
-        growth = peak.latency_ms.p50 / first.latency_ms.p50
+    p50_first, p50_peak = first.latency_ms.p50, peak.latency_ms.p50
+    if peak is not first and p50_first and p50_peak is not None:
+        growth = p50_peak / p50_first
     if peak is not first and first.rps > 0 and first.ccu and peak.ccu and peak.ccu > first.ccu:
         scaling = (peak.rps / first.rps) / (peak.ccu / first.ccu)
     cpu = stage_worker_cpu(peak, workers)
@@ -148,7 +149,8 @@ def _load_metrics(loads: tuple[LoadResult, ...], slo: float) -> dict[str, float 
         "peak_ccu": float(peak.ccu) if peak.ccu is not None else None,
         "peak_rps": peak.rps,
         "p99_ms": peak.latency_ms.p99,
-        "latency_ok": 1.0 if peak.latency_ms.p99 <= slo else 0.0,
+        # an unknown p99 (an import without it) is unknown, never "latency ok"
+        "latency_ok": None if peak.latency_ms.p99 is None else float(peak.latency_ms.p99 <= slo),
         "error_rate": error_rate(peak),
         "load_cpu_per_worker": cpu,
         "host_idle_percent": peak.host_cpu_idle_percent if peak.server is not None else None,

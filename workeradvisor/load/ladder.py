@@ -29,7 +29,8 @@ def assess_host(stage: StageResult, prev: StageResult | None) -> StageResult:
     """Flag a stage where the host had no idle CPU while latency rose (the generator shares it)."""
     if stage.generator_bound or prev is None or stage.requests == 0:
         return stage
-    rose = prev.latency_ms.p99 > 0 and stage.latency_ms.p99 > P99_RISE * prev.latency_ms.p99
+    before, now = prev.latency_ms.p99, stage.latency_ms.p99
+    rose = before is not None and now is not None and before > 0 and now > P99_RISE * before
     if stage.host_cpu_idle_percent < HOST_IDLE_FLOOR and rose:
         reason = (f"host had {stage.host_cpu_idle_percent:.0f}% idle CPU while p99 rose from "
                   f"{prev.latency_ms.p99:.1f} to {stage.latency_ms.p99:.1f} ms")
@@ -38,8 +39,9 @@ def assess_host(stage: StageResult, prev: StageResult | None) -> StageResult:
 
 
 def stop_reason(stage: StageResult, stop_on_p99_ms: float | None, stop_on_errors: float | None) -> str:
-    if stop_on_p99_ms is not None and stage.latency_ms.p99 > stop_on_p99_ms:
-        return f"p99 {stage.latency_ms.p99:.0f} ms > {stop_on_p99_ms:g} ms"
+    p99 = stage.latency_ms.p99
+    if stop_on_p99_ms is not None and p99 is not None and p99 > stop_on_p99_ms:
+        return f"p99 {p99:.0f} ms > {stop_on_p99_ms:g} ms"
     if stop_on_errors is not None and stage.error_fraction > stop_on_errors:
         return f"errors {stage.error_fraction:.1%} > {stop_on_errors:.1%}"
     if stop_on_errors is not None and stage.requests == 0 and stage.errors.total == 0:
@@ -49,7 +51,10 @@ def stop_reason(stage: StageResult, stop_on_p99_ms: float | None, stop_on_errors
 
 def inferred_knee(stages: Sequence[StageResult]) -> tuple[int | None, int | None]:
     for prev, cur in zip(stages, stages[1:], strict=False):
-        if prev.rps > 0 and cur.rps < RPS_FLAT * prev.rps and cur.latency_ms.p99 > P99_RISE * prev.latency_ms.p99:
+        before, now = prev.latency_ms.p99, cur.latency_ms.p99
+        if before is None or now is None:
+            continue  # an imported stage without p99: no knee can be read from it
+        if prev.rps > 0 and cur.rps < RPS_FLAT * prev.rps and now > P99_RISE * before:
             return prev.ccu, cur.ccu
     return None, None
 

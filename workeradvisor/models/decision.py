@@ -96,7 +96,7 @@ class CompareRow:
     workers: int
     ccu: int | None  # the CCU compared at (highest common trusted stage), or None for peak RPS
     rps: float
-    p99_ms: float
+    p99_ms: float | None  # None when the load tool did not report it
     cpu_percent: float | None  # whole server, 100 = one core
     memory_bytes: int | None  # whole server RSS
     gain: float | None  # RPS gain over the fewest workers; None for the fewest

@@ -7,15 +7,19 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class LatencySummary:
-    """Milliseconds, from an HDR histogram merged across generator processes."""
+    """Milliseconds, from an HDR histogram merged across generator processes.
+
+    A percentile is ``None`` when the tool that measured it did not report it (an import of wrk
+    without ``--latency``, a k6 export without ``p(99)``): unknown, never 0.
+    """
 
     count: int
     mean: float
-    p50: float
-    p90: float
-    p95: float
-    p99: float
-    p999: float
+    p50: float | None
+    p90: float | None
+    p95: float | None
+    p99: float | None
+    p999: float | None
     max: float
 
 

@@ -133,7 +133,8 @@ def _ladder(pid: int, base_url: str, workers: int, settings: PipelineSettings, s
         raise
     state.loads.append(result)
     events.done("load ladder", f"{workers} worker(s): " + ", ".join(
-        f"{s.ccu} CCU {s.rps:,.0f} RPS p99 {s.latency_ms.p99:,.0f} ms" for s in result.stages))
+        f"{s.ccu} CCU {s.rps:,.0f} RPS p99 {'-' if s.latency_ms.p99 is None else f'{s.latency_ms.p99:,.0f}'} ms"
+        for s in result.stages))
 
 
 def _plan(base_url: str, settings: PipelineSettings, state: PipelineState):  # load.RequestPlan

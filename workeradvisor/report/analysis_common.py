@@ -90,7 +90,7 @@ def compare_cells(row: CompareRow) -> list[str]:
     return [
         str(row.workers),
         f"{row.rps:,.1f}",
-        f"{row.p99_ms:,.0f} ms",
+        f"{row.p99_ms:,.0f} ms" if row.p99_ms is not None else "-",
         f"{row.cpu_percent:.0f}%" if row.cpu_percent is not None else "n/a",
         f"{row.memory_bytes / (1 << 20):,.0f} MiB" if row.memory_bytes else "n/a",
         gain,

@@ -164,7 +164,7 @@ def recommendation_from_dict(d: Mapping[str, Any]) -> Recommendation:
             notes=tuple(str(x) for x in d.get("notes") or []),
             metrics=_pairs(d.get("metrics")),
             compare=tuple(
-                CompareRow(int(c["workers"]), c.get("ccu"), float(c["rps"]), float(c["p99_ms"]), c.get("cpu_percent"),
+                CompareRow(int(c["workers"]), c.get("ccu"), float(c["rps"]), c.get("p99_ms"), c.get("cpu_percent"),
                            c.get("memory_bytes"), c.get("gain"), c.get("passes"))
                 for c in d.get("compare") or []
             ),

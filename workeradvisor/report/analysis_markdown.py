@@ -17,7 +17,7 @@ from workeradvisor.report.analysis_common import (
     values_text,
     workers_of,
 )
-from workeradvisor.report.mermaid import xychart
+from workeradvisor.report.mermaid import decision_matrix_chart, xychart
 
 
 def _cell(text: object) -> str:
@@ -30,9 +30,12 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return out + [""]
 
 
-def _ccu_series(loads: tuple[LoadResult, ...]) -> tuple[list[int], list[tuple[int, dict[int, tuple[float, float]]]]]:
+_Points = dict[int, tuple[float, float | None]]
+
+
+def _ccu_series(loads: tuple[LoadResult, ...]) -> tuple[list[int], list[tuple[int, _Points]]]:
     """X values (CCUs) and, per worker count, {ccu: (rps, p99)} over every CCU stage measured."""
-    runs: dict[int, dict[int, tuple[float, float]]] = {}
+    runs: dict[int, _Points] = {}
     for load in loads:
         points = {s.ccu: (s.rps, s.latency_ms.p99) for s in load.stages if s.ccu is not None}
         if points:
@@ -45,12 +48,14 @@ def charts(loads: tuple[LoadResult, ...]) -> list[str]:
     xs, runs = _ccu_series(loads)
     if not xs:
         return []
+    no_p99 = any(p99 is None for _, pts in runs for _, p99 in pts.values())  # an import without p99
     for candidate in (xs, sorted(set.intersection(*[set(p) for _, p in runs]))):
         names = [f"{w} worker{'s' if w != 1 else ''}" for w, _ in runs]
         try:
-            p99 = xychart("p99 latency vs CCU", "CCU", candidate, "p99 (ms)",
-                          [(n, [pts.get(c, (None, None))[1] for c in candidate]) for n, (_, pts) in zip(names, runs,
-                                                                                                          strict=True)])
+            p99 = "_p99 chart left out: the load tool did not report p99._\n" if no_p99 else xychart(
+                "p99 latency vs CCU", "CCU", candidate, "p99 (ms)",
+                [(n, [pts.get(c, (None, None))[1] for c in candidate])
+                 for n, (_, pts) in zip(names, runs, strict=True)])
             rps = xychart("Throughput vs CCU", "CCU", candidate, "RPS",
                           [(n, [pts.get(c, (None, None))[0] for c in candidate]) for n, (_, pts) in zip(names, runs,
                                                                                                           strict=True)])
@@ -101,6 +106,9 @@ def render(analysis: Analysis) -> str:
     out += _table(["measured", "value", "metric"], [[a, b, f"`{c}`"] for a, b, c in evidence_rows(analysis)])
     if rec.compare:
         out += ["## Decision matrix", ""] + _table(COMPARE_HEADERS, [compare_cells(r) for r in rec.compare])
+        rows = rec.compare
+        out += [decision_matrix_chart([r.workers for r in rows], [r.rps for r in rows], [r.p99_ms for r in rows],
+                                      rows[0].ccu)]
     cap = dict(rec.capacity)
     if cap.get("cpu_s_per_request"):
         ws = sorted({int(k.split("_")[-1][:-1]) for k in cap if k.startswith("predicted_max_rps_")})

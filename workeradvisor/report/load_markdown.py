@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workeradvisor.models.load import LoadResult
-from workeradvisor.report.load_text import error_text, stage_label, summary_lines, trust_text
+from workeradvisor.report.load_text import error_text, ms_cell, stage_label, summary_lines, trust_text
 from workeradvisor.report.mermaid import xychart
 
 
@@ -16,8 +16,8 @@ def render(result: LoadResult) -> str:
         lat = s.latency_ms
         server = f"{s.server.total_cpu_percent:.0f}" if s.server else "-"
         own = result.source == "workeradvisor"
-        out.append(f"| {stage_label(s)} | {s.rps:,.0f} | {lat.p50:.1f} | {lat.p90:.1f} | {lat.p99:.1f} "
-                   f"| {lat.p999:.1f} | {lat.max:.1f} | {error_text(s)} | {server} "
+        out.append(f"| {stage_label(s)} | {s.rps:,.0f} | {ms_cell(lat.p50)} | {ms_cell(lat.p90)} "
+                   f"| {ms_cell(lat.p99)} | {ms_cell(lat.p999)} | {lat.max:.1f} | {error_text(s)} | {server} "
                    f"| {f'{s.generator_cpu_percent:.0f}' if own else '-'} "
                    f"| {f'{s.host_cpu_idle_percent:.0f}' if own else '-'} | {trust_text(s)} |")
     out.append("")
@@ -26,7 +26,9 @@ def render(result: LoadResult) -> str:
     ladder = [s for s in result.stages if s.kind == "ccu" and s.ccu is not None]
     if len(ladder) >= 2:
         xs = [s.ccu for s in ladder]
-        p99 = [("p99 ms", [s.latency_ms.p99 for s in ladder])]
-        out += ["", xychart("p99 latency vs CCU", "CCU", xs, "p99 ms", p99),
-                xychart("Throughput vs CCU", "CCU", xs, "requests/s", [("RPS", [s.rps for s in ladder])])]
+        p99 = [s.latency_ms.p99 for s in ladder]
+        out.append("")
+        if all(v is not None for v in p99):  # an import without p99 has no latency chart
+            out.append(xychart("p99 latency vs CCU", "CCU", xs, "p99 ms", [("p99 ms", p99)]))
+        out.append(xychart("Throughput vs CCU", "CCU", xs, "requests/s", [("RPS", [s.rps for s in ladder])]))
     return "\n".join(out).rstrip() + "\n"

@@ -34,6 +34,11 @@ def trust_text(s: StageResult) -> str:
     return ", ".join(flags) or "ok"
 
 
+def ms_cell(value: float | None) -> str:
+    """A latency cell: ``-`` when the tool did not report it (unknown is not 0.0)."""
+    return "-" if value is None else f"{value:.1f}"
+
+
 def _mib(n: int) -> str:
     return f"{n / 2**20:.0f}"
 
@@ -47,8 +52,8 @@ def build_table(result: LoadResult) -> Table:
         lat = s.latency_ms
         server = s.server
         table.add_row(
-            stage_label(s), f"{s.rps:,.0f}", f"{lat.p50:.1f}", f"{lat.p90:.1f}", f"{lat.p99:.1f}",
-            f"{lat.p999:.1f}", f"{lat.max:.1f}", error_text(s),
+            stage_label(s), f"{s.rps:,.0f}", ms_cell(lat.p50), ms_cell(lat.p90), ms_cell(lat.p99),
+            ms_cell(lat.p999), f"{lat.max:.1f}", error_text(s),
             f"{server.total_cpu_percent:.0f}" if server else "-", _mib(server.total_rss_bytes) if server else "-",
             f"{s.generator_cpu_percent:.0f}" if result.source == "workeradvisor" else "-",
             f"{s.host_cpu_idle_percent:.0f}" if result.source == "workeradvisor" else "-",

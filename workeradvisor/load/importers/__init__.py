@@ -1,8 +1,11 @@
 """Read other load tools' results into the same ``LoadResult`` (``workeradvisor load --import FILE``).
 
-Formats: wrk text (several runs in one file become a ladder) and wrk JSON lines from the shipped
-``wrk_report.lua``; oha ``--output-format json``; Locust ``--csv`` stats / stats_history; k6
-``--summary-export``. Only what the tool measured is filled in: no server or generator CPU.
+Formats: wrk text with or without ``--latency`` (several runs in one file become a ladder) and wrk
+JSON lines from the shipped ``wrk_report.lua``; oha ``--output-format json``; Locust ``--csv``
+stats / stats_history; k6 ``--summary-export``, ``handleSummary`` JSON and ``--out json`` lines;
+hey's summary text. Only what the tool measured is filled in: no server or generator CPU, and a
+percentile the tool did not report is ``None``. Each tool's own RPS is kept. A non-finite, negative
+or absurd number is a one-line ConfigError naming the field (exit 2).
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ import json
 from pathlib import Path
 
 from workeradvisor.errors import ConfigError
-from workeradvisor.load.importers import k6, locust, oha, wrk
+from workeradvisor.load.importers import hey, k6, locust, oha, wrk
+from workeradvisor.load.importers.common import BadNumber
 from workeradvisor.models.load import LoadResult
 
-FORMATS = ("auto", "wrk", "oha", "locust", "k6")
+FORMATS = ("auto", "wrk", "oha", "locust", "k6", "hey")
 
 
 def detect(path: Path, text: str) -> str:
@@ -28,16 +32,20 @@ def detect(path: Path, text: str) -> str:
             return "oha"
         if isinstance(data, dict) and "metrics" in data:
             return "k6"
+        if k6.is_stream(text):
+            return "k6"
     if "WORKERADVISOR_WRK_JSON" in text or "Running " in text and " test @ " in text:
         return "wrk"
+    if hey.is_hey(text):
+        return "hey"
     first = text.splitlines()[0] if text else ""
     if "Requests/s" in first and ("Request Count" in first or "User Count" in first):
         return "locust"
-    raise ConfigError(f"cannot tell which tool wrote {path}; pass --import-format wrk|oha|locust|k6")
+    raise ConfigError(f"cannot tell which tool wrote {path}; pass --import-format wrk|oha|locust|k6|hey")
 
 
 def import_file(path: str, fmt: str = "auto", ccu: int | None = None) -> LoadResult:
-    """Parse ``path``; ``ccu`` names the concurrency when the file does not say (oha, wrk JSON alone)."""
+    """Parse ``path``; ``ccu`` names the concurrency when the file does not say (oha, hey, wrk JSON alone)."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8", errors="replace")
@@ -53,8 +61,12 @@ def import_file(path: str, fmt: str = "auto", ccu: int | None = None) -> LoadRes
             return oha.parse(text, ccu)
         if kind == "k6":
             return k6.parse(text, ccu)
+        if kind == "hey":
+            return hey.parse(text, ccu)
         return locust.parse(p, text)
     except ConfigError:
         raise
+    except BadNumber as exc:
+        raise ConfigError(f"{path}: {kind} {exc}") from None
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise ConfigError(f"{path} is not valid {kind} output: {exc}") from None

@@ -14,17 +14,21 @@ import io
 import re
 from pathlib import Path
 
-from workeradvisor.load.importers.common import imported_stage, latency, transport_error_kind
+from workeradvisor.load.importers.common import imported_stage, latency, optional, transport_error_kind
 from workeradvisor.models.load import ErrorCounts, LoadResult, StageResult
 
 _KINDS = ("connect", "timeout", "http_4xx", "http_5xx", "read")
 
 
-def _float(value: str | None) -> float:
-    try:
-        return float(value) if value not in (None, "", "N/A") else 0.0
-    except ValueError:
-        return 0.0
+def _float(row: dict[str, str], key: str) -> float:
+    """A checked figure of a CSV row; Locust writes N/A (or nothing) where it has none: 0 for totals."""
+    value = optional(key, row.get(key))
+    return value if value is not None else 0.0
+
+
+def _pct(row: dict[str, str], key: str) -> float | None:
+    """A percentile column: N/A (no sample in the window) is unknown, not 0."""
+    return optional(key, row.get(key))
 
 
 def classify(error: str) -> str:
@@ -40,7 +44,7 @@ def failure_mix(prefix_file: Path) -> dict[str, int]:
     path = Path(base + "_failures.csv")
     if path.is_file():
         for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))):
-            mix[classify(row.get("Error", ""))] += int(_float(row.get("Occurrences")))
+            mix[classify(row.get("Error", ""))] += int(_float(row, "Occurrences"))
     return mix
 
 
@@ -57,11 +61,11 @@ def _stage(row: dict[str, str], *, count: int, failures: int, rps: float, durati
            mix: dict[str, int], prefix: str = "") -> StageResult:
     errors = split_failures(failures, mix)
     transport = errors.connect + errors.timeout + errors.read
-    lat = latency(count, _float(row.get(f"{prefix}Average Response Time")), _float(row.get("50%")),
-                  _float(row.get("90%")), _float(row.get("95%")), _float(row.get("99%")), _float(row.get("99.9%")),
-                  _float(row.get("100%")) or _float(row.get(f"{prefix}Max Response Time")))
+    lat = latency(count, _float(row, f"{prefix}Average Response Time"), _pct(row, "50%"), _pct(row, "90%"),
+                  _pct(row, "95%"), _pct(row, "99%"), _pct(row, "99.9%"),
+                  _float(row, "100%") or _float(row, f"{prefix}Max Response Time"))
     return imported_stage(ccu=users, duration_s=duration_s, requests=count - transport, rps=rps, lat=lat,
-                          errors=errors, bytes_received=int(count * _float(row.get(f"{prefix}Average Content Size"))))
+                          errors=errors, bytes_received=int(count * _float(row, f"{prefix}Average Content Size")))
 
 
 def parse(path: Path, text: str) -> LoadResult:
@@ -73,14 +77,14 @@ def parse(path: Path, text: str) -> LoadResult:
         return LoadResult(target="", stages=tuple(_history(rows, mix)), source="locust", notes=(
             "Locust history percentiles come from a rolling window at each stage's last second",))
     row = rows[0]
-    count, rps = int(_float(row["Request Count"])), _float(row["Requests/s"])
+    count, rps = int(_float(row, "Request Count")), _float(row, "Requests/s")
     history = Path(re.sub(r"_stats\.csv$", "_stats_history.csv", str(path)))
     users = None
     if history.is_file() and history != path:
         hist_rows = [r for r in csv.DictReader(io.StringIO(history.read_text(encoding="utf-8")))
                      if r.get("Name") == "Aggregated"]
-        users = max((int(_float(r["User Count"])) for r in hist_rows), default=None)
-    stage = _stage(row, count=count, failures=int(_float(row["Failure Count"])), rps=rps,
+        users = max((int(_float(r, "User Count")) for r in hist_rows), default=None)
+    stage = _stage(row, count=count, failures=int(_float(row, "Failure Count")), rps=rps,
                    duration_s=count / rps if rps else 0.0, users=users, mix=mix)
     return LoadResult(target="", stages=(stage,), source="locust")
 
@@ -95,15 +99,15 @@ def _history(rows: list[dict[str, str]], mix: dict[str, int]) -> list[StageResul
     stages = []
     prev_end: dict[str, str] | None = None
     for group in groups:
-        users = int(_float(group[0]["User Count"]))
+        users = int(_float(group[0], "User Count"))
         end = group[-1]
         start = prev_end or group[0]
         prev_end = end
         if users == 0:
             continue
-        span = _float(end["Timestamp"]) - _float(start["Timestamp"])
-        count = int(_float(end["Total Request Count"]) - _float(start["Total Request Count"]))
-        failures = int(_float(end["Total Failure Count"]) - _float(start["Total Failure Count"]))
+        span = _float(end, "Timestamp") - _float(start, "Timestamp")
+        count = int(_float(end, "Total Request Count") - _float(start, "Total Request Count"))
+        failures = int(_float(end, "Total Failure Count") - _float(start, "Total Failure Count"))
         if span <= 0 or count <= 0:
             continue
         stages.append(_stage(end, count=count, failures=failures, rps=count / span, duration_s=span, users=users,
