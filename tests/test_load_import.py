@@ -246,6 +246,7 @@ def test_non_finite_or_absurd_numbers_name_the_field(tmp_path: Path, name: str, 
     assert err.value.exit_code == 2 and "\n" not in str(err.value) and path in str(err.value)
 
 
+@pytest.mark.live
 def test_cli_rejects_nan_in_one_line_with_exit_2(tmp_path: Path) -> None:
     path = _bad(tmp_path, "k6.json", _k6_with("count", "NaN"))
     done = subprocess.run([sys.executable, "-m", "workeradvisor", "load", "--import", path], capture_output=True,
