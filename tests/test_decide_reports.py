@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
@@ -119,9 +118,7 @@ def test_markdown_has_verdict_path_evidence_sites_and_fixes() -> None:
 
 
 def test_text_report_puts_the_verdict_first() -> None:
-    buf = io.StringIO()
-    analysis_text.render(idle_analysis(), Console(file=buf, width=140))
-    out = buf.getvalue()
+    out = analysis_text.render(idle_analysis(), Console(width=140))
     assert out.index("Run 1 uvicorn worker, after: fix-idle-cpu") < out.index("Evidence") < out.index("Decision path")
     assert "telemetry-push" in out and "app/t.py:14" in out
 

@@ -59,7 +59,15 @@ def _capacity_table(analysis: Analysis) -> Table | None:
     return t
 
 
-def render(analysis: Analysis, console: Console) -> None:
+def render(analysis: Analysis, console: Console | None = None) -> str:
+    """The terminal report as a string (plain text at 120 columns unless a console is given)."""
+    console = console or Console(width=120, record=True, force_terminal=False)
+    with console.capture() as cap:
+        _print(analysis, console)
+    return cap.get()
+
+
+def _print(analysis: Analysis, console: Console) -> None:
     rec = analysis.recommendation
     lo, hi = rec.workers_range
     head = (f"[bold]{rec.verdict}[/]\nrange {lo}-{hi} | confidence {rec.confidence:.2f} ({rec.confidence_label})"
