@@ -10,7 +10,7 @@ from decide_factories import env, finding, ladder, profile, scan
 from rich.console import Console
 
 from workeradvisor.decide.engine import analyze_results
-from workeradvisor.models import CallSite
+from workeradvisor.models import CallSite, StackFrame
 from workeradvisor.models.decision import ACTION_KINDS
 from workeradvisor.report import analysis_json, analysis_markdown, analysis_text
 
@@ -24,7 +24,8 @@ def compare_analysis():
 
 
 def idle_analysis():
-    p = profile(idle_cpu=62.0, culprits=(("telemetry-push", 58.0),), stacks=("push_loop() (app/t.py:14)",))
+    p = profile(idle_cpu=62.0, culprits=(("telemetry-push", 58.0),),
+                stacks=((StackFrame("push_loop", "app/t.py", 14),),))
     return analyze_results(scan(), p, (ladder(),), env())
 
 

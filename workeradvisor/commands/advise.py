@@ -34,7 +34,7 @@ from workeradvisor.decide.merge import merge_profiles
 from workeradvisor.errors import ConfigError, UsageError
 from workeradvisor.load.importers import import_file
 from workeradvisor.models.load import LoadResult
-from workeradvisor.report.result_readers import load_from_dict, profile_from_dict, scan_from_dict
+from workeradvisor.models.readers import load_from_dict, profile_from_dict, scan_from_dict
 
 
 def _read_json(path: str, what: str) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from workeradvisor.decide.stages import compare_gain, error_rate, load_workers, stage_worker_cpu, trusted_stages
+from workeradvisor.decide.stages import compare_gain, load_workers, stage_worker_cpu, trusted_stages
 from workeradvisor.models.decision import Environment
 from workeradvisor.models.load import LoadResult, StageResult
 from workeradvisor.models.profile import ProfileResult
@@ -149,7 +149,7 @@ def _load_metrics(loads: tuple[LoadResult, ...], slo: float) -> dict[str, float 
         "peak_rps": peak.rps,
         "p99_ms": peak.latency_ms.p99,
         "latency_ok": 1.0 if peak.latency_ms.p99 <= slo else 0.0,
-        "error_rate": error_rate(peak),
+        "error_rate": peak.error_fraction,
         "load_cpu_per_worker": cpu,
         "host_idle_percent": peak.host_cpu_idle_percent if peak.server is not None else None,
         "latency_growth": growth,

@@ -88,3 +88,16 @@ class LoadResult:
     workers: int | None = None  # server workers, when known
     interrupted: bool = False
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def server_workers(self) -> int:
+        """Server workers of this run: declared, else counted from the sampled worker processes, else 1.
+        The one definition every stage (decide, report) uses."""
+        if self.workers:
+            return self.workers
+        for stage in self.stages:
+            if stage.server is not None:
+                n = sum(1 for p in stage.server.processes if p.role == "worker")
+                if n:
+                    return n
+        return 1
