@@ -108,9 +108,8 @@ def worker_counts(requested: tuple[int, ...], env: Environment) -> tuple[tuple[i
 
 
 def _profile(pid: int, settings: PipelineSettings, state: PipelineState, *, idle: bool, plan: object = None) -> None:
-    scan_doc = state.scan.to_dict() if state.scan is not None else None
     result = profile_server(pid, duration_s=settings.idle_s if idle else settings.profile_s, idle=idle, plan=plan,
-                            scan=scan_doc, ccu=PROFILE_CCU, attribution_s=settings.attribution_s,
+                            scan=state.scan, ccu=PROFILE_CCU, attribution_s=settings.attribution_s,
                             target=settings.target)
     if result.attribution_error_code == EXIT_INTERRUPTED:
         state.profiles.append(result)  # the headline numbers stand
