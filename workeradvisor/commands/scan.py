@@ -14,7 +14,7 @@ from workeradvisor.models.scan import Finding
 from workeradvisor.report import findings_json, findings_markdown, findings_text, sarif
 from workeradvisor.report.output import validate_output, write_report
 from workeradvisor.scan.config import load_config
-from workeradvisor.scan.engine import scan_paths, scan_rules, select_rules
+from workeradvisor.scan.engine import chosen_rules, scan_paths
 
 _RANK = {"info": 1, "warning": 2, "error": 3}
 _RENDERERS = {"text": findings_text, "json": findings_json, "sarif": sarif, "markdown": findings_markdown}
@@ -66,8 +66,7 @@ def scan(
     depth = max_depth if max_depth is not None else config.max_depth if config.max_depth is not None else 4
     result = scan_paths([str(p) for p in paths], rules_dirs=tuple(rules or ()), select=_ids(select),
                         ignore=_ids(ignore), max_depth=depth, config=config)
-    all_rules = scan_rules([*config.rules_dirs, *(rules or ())])
-    chosen = select_rules(all_rules, _ids(select) or config.select, (*config.ignore, *_ids(ignore)))
+    _, chosen = chosen_rules(config, tuple(rules or ()), _ids(select), _ids(ignore))
     text = _RENDERERS[format.value].render(result.findings, chosen, errors=result.errors, summary=result.summary,
                                            files_scanned=result.files_scanned)
     write_report(text, output)
