@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -38,7 +38,7 @@ def _errors(report: CheckReport) -> list[dict[str, object]]:
 def render(report: CheckReport, fmt: str, failed: bool) -> str:
     """Findings through the shared renderers (same shapes as ``scan``), plus what each file configures."""
     rules = {rid: rule for rid, rule in load_rules().items() if rid.startswith("WA5")}
-    common = {"errors": scan_errors(report), "files_scanned": len(report.files)}
+    common: dict[str, Any] = {"errors": scan_errors(report), "files_scanned": len(report.files)}
     inventory = [r.to_dict() for r in report.inventory]
     if fmt == "json":
         doc = findings_json.document(report.findings, rules, summary={}, **common)

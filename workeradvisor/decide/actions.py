@@ -76,9 +76,9 @@ def fix_idle_cpu(profile: ProfileResult | None, scan: ScanResult | None, metrics
     sites: list[CodeSite] = []
     for stack in idle.culprit_stacks if idle else ():
         if stack:  # the innermost app frame is the site; the whole stack is the detail
-            top = stack[0]
-            sites.append(CodeSite(top.path, top.line, top.function, f"hottest stack at idle: {stack_text(stack)}",
-                                  "profile"))
+            inner = stack[0]
+            sites.append(CodeSite(inner.path, inner.line, inner.function,
+                                  f"hottest stack at idle: {stack_text(stack)}", "profile"))
     sites += [_finding_site(f) for f in _findings(scan, lambda f: f.category == "import-time-thread")]
     named = ", ".join(f"thread `{t.name}` {t.cpu_percent:.0f}% CPU" for t in culprits[:3]) or "background work"
     top = (("thread", culprits[0].name),) if culprits else ()

@@ -133,7 +133,7 @@ class RequestPlan:
     def from_dict(data: Mapping[str, object]) -> RequestPlan:
         reqs = tuple(
             RequestTemplate(**{**r, "headers": tuple(tuple(h) for h in r["headers"])})  # type: ignore[arg-type]
-            for r in data["requests"]  # type: ignore[union-attr]
+            for r in data["requests"]  # type: ignore[attr-defined]
         )
         fields = {k: v for k, v in data.items() if k != "requests"}
         return RequestPlan(**fields, requests=reqs)  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, WorkerAdvisorErr
 from workeradvisor.launch import parse_target, serve
 from workeradvisor.load import LoadInterrupted, build_plan, run_ladder
 from workeradvisor.models.decision import Analysis, Environment
-from workeradvisor.models.load import LoadResult
+from workeradvisor.models.load import LoadResult, RequestPlan
 from workeradvisor.models.profile import ProfileResult
 from workeradvisor.models.scan import ScanResult
 from workeradvisor.orchestrate.events import Events, QuietEvents
@@ -107,7 +107,8 @@ def worker_counts(requested: tuple[int, ...], env: Environment) -> tuple[tuple[i
     return tuple(sorted(kept)), note
 
 
-def _profile(pid: int, settings: PipelineSettings, state: PipelineState, *, idle: bool, plan: object = None) -> None:
+def _profile(pid: int, settings: PipelineSettings, state: PipelineState, *, idle: bool,
+             plan: RequestPlan | None = None) -> None:
     result = profile_server(pid, duration_s=settings.idle_s if idle else settings.profile_s, idle=idle, plan=plan,
                             scan=state.scan, ccu=PROFILE_CCU, attribution_s=settings.attribution_s,
                             target=settings.target)
@@ -135,7 +136,7 @@ def _ladder(pid: int, base_url: str, workers: int, settings: PipelineSettings, s
         f"{s.ccu} CCU {s.rps:,.0f} RPS p99 {s.latency_ms.p99:,.0f} ms" for s in result.stages))
 
 
-def _plan(base_url: str, settings: PipelineSettings, state: PipelineState):  # noqa: ANN202 - load.RequestPlan
+def _plan(base_url: str, settings: PipelineSettings, state: PipelineState) -> RequestPlan:
     if settings.spec_file:
         return build_plan(base_url, spec_file=settings.spec_file)
     return build_plan(base_url, paths=state.paths)

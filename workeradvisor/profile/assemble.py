@@ -147,10 +147,12 @@ def build(*, target: str, server_pid: int, workers: Sequence[int], windows: dict
           stage: StageResult | None, requests: int | None, ccu: int, idle: bool, reload: bool,
           findings: Sequence[StaticFinding], notes: list[str], partial: bool) -> ProfileResult:
     names: dict[int, str] = {}
-    for a in attributions.values():
-        names.update({tid: n for tid, n in a.thread_names.items() if n})
-    loop_tids = {pid: (attributions[pid].loop_tid if pid in attributions and attributions[pid].loop_tid else pid)
-                 for pid in workers}
+    for attribution in attributions.values():
+        names.update({tid: n for tid, n in attribution.thread_names.items() if n})
+    loop_tids: dict[int, int] = {}
+    for pid in workers:
+        tid = attributions[pid].loop_tid if pid in attributions else None
+        loop_tids[pid] = tid if tid else pid
     profiles = []
     for pid in workers:
         w = windows.get(pid)
