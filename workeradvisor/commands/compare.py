@@ -68,7 +68,7 @@ def compare(
     fmt: FormatOpt = "text",
     output: OutputOpt = None,
 ) -> None:
-    """Load test several worker counts side by side and apply the seed's > 30% gain rule."""
+    """Load test several worker counts side by side and apply the seed's gain rule (scale_gain_min)."""
     measure = MeasureFlags(app_dir, tuple(path or ()), requests, ccu, workers, idle_seconds, profile_seconds,
                            stage_seconds, warmup)
     flags = DecisionFlags(target_rps, target_ccu, p99_slo, tuple(threshold or ()), decision, downstream, cores,

@@ -10,14 +10,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from workeradvisor.decide.capacity import Capacity, WorkerChoice, thread_tokens
-from workeradvisor.decide.metrics import BLOCKING_PREFIX, BLOCKING_SEVERITIES
+from workeradvisor.decide.metrics import BLOCKING_PREFIX, BLOCKING_SEVERITIES, PROFILE_SITE_MIN_SHARE
 from workeradvisor.models.actions import action_kind, register_action_kind
 from workeradvisor.models.decision import Action, CodeSite, Environment
 from workeradvisor.models.profile import ProfileResult, stack_text
 from workeradvisor.models.scan import Finding, ScanResult
 
 Metrics = Mapping[str, float | None]
-MIN_SITE_SHARE = 0.05  # profile call sites below this share of loop samples are noise
+MIN_SITE_SHARE = PROFILE_SITE_MIN_SHARE  # profile call sites below this share of loop samples are noise
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from workeradvisor.models.scan import ScanResult
 
 BLOCKING_PREFIX = "blocking-"
 BLOCKING_SEVERITIES = ("error", "warning")
-PROFILE_SITE_MIN_SHARE = 0.05  # as actions.MIN_SITE_SHARE: a profile site under this share of loop samples is noise
+PROFILE_SITE_MIN_SHARE = 0.05  # a profile site under this share of loop samples is noise (actions uses it too)
 
 METRICS: dict[str, str] = {
     "has_scan": "1 when a scan result is present",
