@@ -11,13 +11,12 @@ import typer
 
 from workeradvisor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from workeradvisor.models.scan import Finding
-from workeradvisor.report import findings_json, findings_markdown, findings_text, sarif
+from workeradvisor.report.formats import FINDINGS_FORMATS, FindingsReport
 from workeradvisor.report.output import validate_output, write_report
 from workeradvisor.scan.config import load_config
 from workeradvisor.scan.engine import chosen_rules, scan_paths
 
 _RANK = {"info": 1, "warning": 2, "error": 3}
-_RENDERERS = {"text": findings_text, "json": findings_json, "sarif": sarif, "markdown": findings_markdown}
 
 
 class Format(StrEnum):
@@ -67,8 +66,7 @@ def scan(
     result = scan_paths([str(p) for p in paths], rules_dirs=tuple(rules or ()), select=_ids(select),
                         ignore=_ids(ignore), max_depth=depth, config=config)
     _, chosen = chosen_rules(config, tuple(rules or ()), _ids(select), _ids(ignore))
-    text = _RENDERERS[format.value].render(result.findings, chosen, errors=result.errors, summary=result.summary,
-                                           files_scanned=result.files_scanned)
+    text = FINDINGS_FORMATS[format.value](FindingsReport.of(result, chosen))
     write_report(text, output)
     threshold = fail_on.value if fail_on is not None else config.fail_on or "error"
     sys.exit(EXIT_FINDINGS if should_fail(result.findings, threshold) else EXIT_OK)  # typer.Exit is lost here
