@@ -8,7 +8,6 @@ file holding only ``thresholds``/``definitions``, or replace the whole tree with
 from __future__ import annotations
 
 import math
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,17 +17,11 @@ import yaml
 
 from workeradvisor.decide.conditions import ConditionError, Node, parse_condition
 from workeradvisor.decide.metrics import METRICS
+from workeradvisor.decide.treecheck import DONE, check_acyclic, interpolate, require_names, workers_range
 from workeradvisor.errors import ConfigError
 from workeradvisor.models.actions import action_kinds
 from workeradvisor.models.decision import PathStep
 from workeradvisor.rulebook import builtin_rules_dir
-
-DONE = "done"
-MAX_WORKERS = 64  # a literal workers range must satisfy 1 <= lo <= hi <= this
-# Names the engine reads from the tree itself (decide/engine.py), so every tree must define them:
-# a user tree without them would silently change the result.
-REQUIRED_DEFINITIONS = ("fix_first", "idle_overhead")
-REQUIRED_THRESHOLDS = ("anyio_thread_tokens", "scale_gain_min", "host_idle_min")
 
 
 @dataclass(frozen=True)
@@ -105,36 +98,6 @@ def _parse(text: Any, known: set[str], src: str, where: str) -> Node:
         raise ConfigError(f"{src}: {where}: {exc}: {text!r}") from None
 
 
-def interpolate(text: str, thresholds: Mapping[str, float], src: str, where: str) -> str:
-    """``"CPU > {load_cpu_hot:g}%"`` with the tree's thresholds (after overrides), so a label never
-    states a number the decision did not use. Only plain threshold names may be interpolated."""
-    try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
-        bad = [f for f in fields if f not in thresholds]
-        if bad:
-            raise ConfigError(f"{src}: {where}: {{{bad[0]}}} in {text!r} is not a threshold")
-        return text.format_map(thresholds)
-    except (ValueError, IndexError) as exc:
-        raise ConfigError(f"{src}: {where}: cannot format {text!r}: {exc}") from None
-
-
-def _workers(raw: Any, src: str, where: str) -> tuple[float | str, float | str] | None:
-    if raw is None:
-        return None
-    ok = isinstance(raw, list) and len(raw) == 2
-    for w in raw if ok else []:
-        if isinstance(w, str):
-            ok = ok and w in METRICS
-        else:
-            ok = ok and isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= MAX_WORKERS
-    if ok and all(isinstance(w, int) for w in raw):
-        ok = raw[0] <= raw[1]
-    if not ok:
-        raise ConfigError(f"{src}: {where}: 'workers' must be [lo, hi] with 1 <= lo <= hi <= {MAX_WORKERS}, "
-                          "or metric names")
-    return (raw[0], raw[1])
-
-
 def _branch(raw: Any, known: set[str], src: str, where: str, last: bool,
             thresholds: Mapping[str, float]) -> Branch:
     if not isinstance(raw, dict) or not isinstance(raw.get("goto"), str) or not raw.get("label"):
@@ -146,7 +109,7 @@ def _branch(raw: Any, known: set[str], src: str, where: str, last: bool,
         raise ConfigError(f"{src}: {where}: only the last branch may omit 'when'")
     if last and cond is not None:
         raise ConfigError(f"{src}: {where}: the last branch is the fallback; omit its 'when'")
-    workers = _workers(raw.get("workers"), src, where)
+    workers = workers_range(raw.get("workers"), src, where)
     actions = raw.get("actions", []) or []
     known_kinds = action_kinds()
     bad = [a for a in actions if a not in known_kinds] if isinstance(actions, list) else [actions]
@@ -193,44 +156,9 @@ def _build(data: dict[str, Any], thresholds: dict[str, float], src: str) -> Deci
     start = data.get("start", next(iter(nodes)))
     if start not in nodes:
         raise ConfigError(f"{src}: start {start!r} is not a node id")
-    _require_names(src, {name for name, _, _ in defs}, thresholds)
-    _check_acyclic(src, nodes)
+    require_names(src, {name for name, _, _ in defs}, thresholds)
+    check_acyclic(src, nodes)
     return DecisionTree(src, thresholds, tuple(defs), start, nodes)
-
-
-def _require_names(src: str, defined: set[str], thresholds: Mapping[str, float]) -> None:
-    missing = [d for d in REQUIRED_DEFINITIONS if d not in defined]
-    if missing:
-        raise ConfigError(f"{src}: the tree must define {', '.join(missing)} (the engine reads "
-                          f"{' and '.join(REQUIRED_DEFINITIONS)} to order actions and hold scaling)")
-    missing = [t for t in REQUIRED_THRESHOLDS if t not in thresholds]
-    if missing:
-        raise ConfigError(f"{src}: missing threshold(s) {', '.join(missing)}")
-
-
-def _check_acyclic(src: str, nodes: Mapping[str, DecisionNode]) -> None:
-    """Depth-first search over every ``goto``: any cycle is a load error naming it, so a walk
-    always ends and any acyclic tree (however long) is accepted."""
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
-    for root in nodes:
-        if state.get(root):
-            continue
-        stack: list[tuple[str, list[str]]] = [(root, [b.goto for b in nodes[root].branches])]
-        state[root] = 1
-        while stack:
-            nid, todo = stack[-1]
-            if not todo:
-                state[nid] = 2
-                stack.pop()
-                continue
-            nxt = todo.pop()
-            if nxt == DONE or state.get(nxt) == 2:
-                continue
-            if state.get(nxt) == 1:
-                cycle = [n for n, _ in stack][[n for n, _ in stack].index(nxt):] + [nxt]
-                raise ConfigError(f"{src}: the nodes form a cycle: {' -> '.join(cycle)}")
-            state[nxt] = 1
-            stack.append((nxt, [b.goto for b in nodes[nxt].branches]))
 
 
 def load_decision_tree(
