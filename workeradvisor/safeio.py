@@ -143,7 +143,7 @@ class _Budget:
             self._open.append([event.anchor, 1])
             if len(self._open) > self.max_depth:
                 raise YAMLLimitError(problem=f"nested deeper than {self.max_depth} levels",
-                                     problem_mark=event.start_mark)
+                                     problem_mark=_mark(event))
         elif isinstance(event, SequenceEndEvent | MappingEndEvent):
             anchor, size = self._open.pop()
             self._add(anchor, size)
@@ -163,12 +163,12 @@ class _Budget:
 
     def _alias(self, event: AliasEvent) -> None:
         if any(anchor == event.anchor for anchor, _ in self._open):
-            raise YAMLLimitError(problem=f"recursive alias *{event.anchor}", problem_mark=event.start_mark)
+            raise YAMLLimitError(problem=f"recursive alias *{event.anchor}", problem_mark=_mark(event))
         size = self._sizes.get(event.anchor or "", 0)  # undefined: the composer reports it
         self._alias_nodes += size
         if self._alias_nodes > self.max_alias_nodes:
             raise YAMLLimitError(problem=f"aliases expand to more than {self.max_alias_nodes} nodes "
-                                 f"(an alias bomb?)", problem_mark=event.start_mark)
+                                 f"(an alias bomb?)", problem_mark=_mark(event))
         self._add(None, size)
 
 
@@ -193,6 +193,12 @@ else:  # pragma: no cover - PyYAML built without libyaml
         def __init__(self, stream: str | bytes) -> None:
             yaml.SafeLoader.__init__(self, stream)
             self._budget_init()
+
+
+def _mark(event: Event) -> yaml.Mark | None:
+    """The event's position as a ``yaml.Mark`` (libyaml's marks have the same line/column)."""
+    mark = event.start_mark
+    return yaml.Mark("<yaml>", 0, mark.line, mark.column, None, 0) if mark is not None else None
 
 
 def yaml_error_line(exc: yaml.YAMLError) -> tuple[int, str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from workeradvisor.errors import ConfigError
 from workeradvisor.load.importers import k6, locust, oha, wrk
 from workeradvisor.models.load import LoadResult
+from workeradvisor.safeio import MAX_RESULT_FILE, read_bounded
 
 FORMATS = ("auto", "wrk", "oha", "locust", "k6")
 
@@ -40,7 +41,7 @@ def import_file(path: str, fmt: str = "auto", ccu: int | None = None) -> LoadRes
     """Parse ``path``; ``ccu`` names the concurrency when the file does not say (oha, wrk JSON alone)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8", errors="replace")
+        text = read_bounded(p, "file to import", MAX_RESULT_FILE, errors="replace")
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     if fmt not in FORMATS:
