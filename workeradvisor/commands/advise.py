@@ -47,7 +47,7 @@ def read_load(spec: str) -> LoadResult:
     try:
         data = load_json(text, f"--load {path}")
     except ConfigError:
-        if '"stages"' in text:  # our own load JSON, broken (NaN, too deep): say so, do not guess a tool
+        if text.lstrip().startswith(("{", "[")):  # JSON but unusable (NaN, too deep): no importer can do better
             raise
         data = None
     if isinstance(data, dict) and "stages" in data:
