@@ -7,7 +7,6 @@ deep nesting; the only exceptions allowed out are WorkerAdvisorError subclasses.
 from __future__ import annotations
 
 import inspect
-import json
 
 import pytest
 from hypothesis import given
@@ -103,7 +102,5 @@ def test_load_import(seed: str, fmt: str, data: st.DataObject) -> None:
 
 
 def test_generated_documents_reach_the_readers() -> None:
-    """Guards the strategy itself: documents carry the required keys, so readers go past the first check."""
-    doc = json.loads(SCAN.example())
-    assert isinstance(doc, dict) or isinstance(doc, list | str | int | float | bool) or doc is None
-    assert "findings" in KEYS and "stages" in KEYS and "latencyPercentiles" in KEYS
+    """Guards the strategy itself: the readers' vocabulary was found, so generated documents go deep."""
+    assert {"findings", "stages", "latencyPercentiles", "recommendation", "per_request"} <= set(KEYS)

@@ -55,7 +55,7 @@ def _parse_rule(raw: Any, source: Path, index: int) -> Rule:
     where = f"{source}: rule #{index + 1}"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a mapping, got {type(raw).__name__}")
-    missing = [k for k in _REQUIRED if not isinstance(raw.get(k), str) or not raw.get(k).strip()]
+    missing = [k for k in _REQUIRED if not (isinstance(raw.get(k), str) and str(raw[k]).strip())]
     if missing:
         raise ConfigError(f"{where} ({raw.get('id', '?')}): missing or empty {', '.join(missing)}")
     if not _ID_RE.match(raw["id"]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from workeradvisor.check.emit import emit
 from workeradvisor.check.model import Unit
@@ -38,7 +39,7 @@ def check_workers(unit: Unit, ctx: Context) -> list[Finding]:
     if workers is None:
         return []
     at = (proc.workers_path or proc.path, proc.workers_line or proc.line)
-    facts = {"server": proc.server, "workers": workers, "unit": _where(unit)}
+    facts: dict[str, Any] = {"server": proc.server, "workers": workers, "unit": _where(unit)}
     if unit.cpu_limit is not None:
         allowed = max(1, math.ceil(unit.cpu_limit - 1e-9))
         if workers > allowed:

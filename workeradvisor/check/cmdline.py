@@ -24,7 +24,9 @@ _ASSIGN = re.compile(r"^[A-Za-z_]\w*=")
 
 def _protect_substitutions(text: str) -> tuple[str, dict[str, str]]:
     """Replace each ``$( ... )`` (balanced) with a placeholder token; return the mapping."""
-    out, subs, i = [], {}, 0
+    out: list[str] = []
+    subs: dict[str, str] = {}
+    i = 0
     while i < len(text):
         if text.startswith("$(", i):
             depth, j = 0, i + 1

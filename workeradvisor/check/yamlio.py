@@ -33,6 +33,8 @@ def load_documents(path: str, text: str) -> tuple[list[tuple[Any, Lines]], Parse
     try:
         while loader.check_node():
             node = loader.get_node()
+            if node is None:  # check_node() said there is one; keeps the type checker honest
+                break
             data = loader.construct_document(node)
             lines: Lines = {}
             _walk(node, (), lines)

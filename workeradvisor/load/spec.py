@@ -50,7 +50,7 @@ class RequestPlan:
     def from_dict(data: Mapping[str, object]) -> RequestPlan:
         reqs = tuple(
             RequestTemplate(**{**r, "headers": tuple(tuple(h) for h in r["headers"])})  # type: ignore[arg-type]
-            for r in data["requests"]  # type: ignore[union-attr]
+            for r in data["requests"]  # type: ignore[attr-defined]
         )
         fields = {k: v for k, v in data.items() if k != "requests"}
         return RequestPlan(**fields, requests=reqs)  # type: ignore[arg-type]
@@ -62,7 +62,7 @@ def is_loopback(host: str) -> bool:
         infos = socket.getaddrinfo(host, None)
     except OSError:
         return False
-    addrs = {info[4][0] for info in infos}
+    addrs = {str(info[4][0]) for info in infos}
     return bool(addrs) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addrs)
 
 
