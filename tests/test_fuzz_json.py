@@ -35,7 +35,7 @@ ANALYSIS = documents(("recommendation", "actions", "load"), KEYS)
 
 def _not_switched(module: object) -> pytest.MarkDecorator:
     """Expected to fail (RecursionError on deep JSON) until ``module`` reads through safeio; strict, so the
-    marker must go once the read is switched. The one-line switches are listed in docs/security.md."""
+    marker must go once the read is switched to safeio.load_json(safeio.read_bounded(...))."""
     return pytest.mark.xfail("safeio" not in inspect.getsource(module), raises=RecursionError, strict=True,
                              reason=f"{module.__name__} still calls json.loads directly")  # type: ignore[attr-defined]
 
