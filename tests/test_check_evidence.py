@@ -76,7 +76,7 @@ def test_measured_rss_comes_from_the_analysis(monkeypatch) -> None:
 
 
 @pytest.mark.parametrize(("content", "needle"), [
-    ("{not json", "not an analyze JSON"),
+    ("{not json", "analysis.json: not JSON"),
     ('{"recommendation": {}}', "missing recommendation.workers"),
     ('{"recommendation": {"workers": 2, "workers_range": [1]}}', "workers_range"),
     ('{"recommendation": {"workers": 2, "actions": [{"kind": "buy-more-ram"}]}}', "unknown action kind"),

@@ -17,14 +17,15 @@ from workeradvisor.check import analysis as check_analysis
 from workeradvisor.profile import findings as profile_findings
 from workeradvisor.profile.findings import load_findings
 
-KEYS = vocabulary("workeradvisor/report/result_readers.py", "workeradvisor/check/analysis.py",
+KEYS = vocabulary("workeradvisor/models/readers/results.py", "workeradvisor/models/readers/analysis.py",
+                  "workeradvisor/check/analysis.py",
                   "workeradvisor/profile/findings.py", "workeradvisor/load/importers/oha.py",
                   "workeradvisor/load/importers/k6.py", "workeradvisor/load/importers/wrk.py")
 JSON_ALPHABET = '{}[]:,"0123456789.eE-+ natrufl\\NI\n'
 DEEP = ["[" * 5000 + "]" * 5000, '{"findings": ' + "[" * 3000 + "]" * 3000 + ', "summary": {}}']
 DATA = ROOT / "tests/data/load"
 IMPORT_SEEDS = {name: (DATA / name).read_text(encoding="utf-8")
-                for name in ("oha.json", "k6_summary.json", "wrk_lua.txt", "wrk_ladder.txt", "wrk_timeout.txt",
+                for name in ("oha.json", "k6_summary_export.json", "wrk_lua.txt", "wrk_ladder.txt", "wrk_timeout.txt",
                              "locust_stats.csv", "locust_stats_history.csv")}
 
 SCAN = documents(("findings", "summary"), KEYS)

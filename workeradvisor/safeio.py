@@ -279,6 +279,7 @@ def _json_path(entry: tuple[Any, int, Any]) -> str:
     link = entry[2]
     while link is not None:
         key, parent = link
-        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+        plain = isinstance(key, str) and key.isprintable() and key.replace("_", "a").isalnum()
+        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}" if plain else f"[{json.dumps(key)}]")
         link = parent[2]
     return "$" + "".join(reversed(parts))

@@ -8,6 +8,7 @@ Inputs are the JSON that ``scan``, ``profile`` and ``load`` write, or another to
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -56,7 +57,7 @@ def read_load(spec: str) -> LoadResult:
     try:
         data = load_json(text, f"--load {path}")
     except ConfigError:
-        if text.lstrip().startswith(("{", "[")):  # JSON but unusable (NaN, too deep): no importer can do better
+        if text.lstrip().startswith(("{", "[")) and not _json_lines(text):  # unusable JSON (NaN, too deep)
             raise
         data = None
     if isinstance(data, dict) and "stages" in data:
@@ -64,6 +65,15 @@ def read_load(spec: str) -> LoadResult:
     else:
         result = import_file(path)
     return dataclasses.replace(result, workers=workers) if workers else result
+
+
+def _json_lines(text: str) -> bool:
+    """One JSON object per line (k6 ``--out json``): a stream for the importers, not one document."""
+    lines = [ln for ln in text.splitlines()[:2] if ln.strip()]
+    try:
+        return len(lines) == 2 and all(isinstance(json.loads(ln), dict) for ln in lines)
+    except ValueError:
+        return False
 
 
 def advise(

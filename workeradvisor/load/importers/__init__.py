@@ -69,5 +69,5 @@ def import_file(path: str, fmt: str = "auto", ccu: int | None = None) -> LoadRes
         raise
     except BadNumber as exc:
         raise ConfigError(f"{path}: {kind} {exc}") from None
-    except (ValueError, KeyError, TypeError, IndexError, RecursionError) as exc:
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as exc:
         raise ConfigError(f"{path} is not valid {kind} output: {exc}") from None
