@@ -23,7 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from workeradvisor import procs
+import workeradvisor
+from workeradvisor import deathwatch, procs
 from workeradvisor.errors import TargetError, UsageError, WorkerAdvisorError
 from workeradvisor.load.generator import new_histogram
 from workeradvisor.load.spec import RequestPlan
@@ -154,14 +155,14 @@ def run_stage(
             cfg = {"plan": plan.to_dict(), "mode": "rate" if rate else "ccu", "vus": vus,
                    "rate": (rate / n) if rate else None, "warmup_s": warmup_s, "duration_s": duration_s,
                    "timeout_s": timeout_s, "max_requests": max(1, reqs), "index": i, "stride": n, "seed": None}
-            with tempfile.NamedTemporaryFile("w", prefix="workeradvisor-load-", suffix=".json", delete=False) as fh:
+            with tempfile.NamedTemporaryFile("w", prefix=deathwatch.temp_prefix("load"), suffix=".json",
+                                             delete=False) as fh:
                 json.dump(cfg, fh)
                 cfg_paths.append(fh.name)
             err_path = fh.name + ".stderr"
             cfg_paths.append(err_path)
             with open(err_path, "wb") as err:
-                proc = procs.spawn([sys.executable, "-m", "workeradvisor.load.child", fh.name],
-                                   stdout=subprocess.PIPE, stderr=err.fileno())
+                proc = procs.spawn(child_argv(fh.name), stdout=subprocess.PIPE, stderr=err.fileno())
             children.append(_Child(proc))
         start = time.monotonic()
         recent: collections.deque[tuple[float, int]] = collections.deque(maxlen=21)  # (time, completed), ~2 s
@@ -206,6 +207,18 @@ def run_stage(
     if interrupted:
         raise LoadInterrupted(stage)
     return stage
+
+
+# Isolated (-I): neither the working directory nor PYTHON* variables can shadow workeradvisor or the
+# stdlib. The directory holding *this* workeradvisor is appended (after the stdlib and site-packages)
+# so a source checkout that is not installed still works.
+_CHILD = ("import sys; sys.path.append({root!r}); from workeradvisor.load.child import main; "
+          "sys.exit(main(sys.argv[1:]))")
+
+
+def child_argv(config_path: str) -> list[str]:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(workeradvisor.__file__)))
+    return [sys.executable, "-I", "-c", _CHILD.format(root=root), config_path]
 
 
 def _last_line(paths: list[str]) -> str:
