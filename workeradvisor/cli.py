@@ -1,3 +1,4 @@
+# ruff: noqa: E402 - the imports follow the early signal handlers on purpose
 """Command-line wiring only: each command lives in ``workeradvisor/commands/``.
 
 Every expected failure is a ``WorkerAdvisorError`` and becomes one line on stderr with its
@@ -8,9 +9,28 @@ the command has reported what it finished; a usage error is one line, exit 2.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
-import typer
+
+def _early_signal(signum: int, frame: object) -> None:
+    """Ctrl-C or SIGTERM while the modules below are still importing: nothing started, nothing to
+    report; exit 130 / 143 without an import traceback. ``main`` installs the real handlers."""
+    os.write(2, b"workeradvisor: interrupted\n")
+    os._exit(128 + signum)
+
+
+def _run_as_the_tool() -> bool:
+    """The console script or ``python -m workeradvisor`` (not a test process importing this module)."""
+    arg0 = sys.argv[0] if sys.argv else ""
+    return os.path.basename(arg0) == "workeradvisor" or arg0.endswith(os.path.join("workeradvisor", "__main__.py"))
+
+
+if _run_as_the_tool():
+    signal.signal(signal.SIGINT, _early_signal)
+    signal.signal(signal.SIGTERM, _early_signal)
+
+import typer  # after the early handlers: importing takes most of a short run's time
 
 from workeradvisor import __version__, deathwatch, procs
 from workeradvisor.commands import advise as advise_cmd
@@ -78,9 +98,10 @@ def _usage_error(exc: Exception) -> None:
 
 
 def main() -> None:
-    procs.install_signal_handlers()
-    deathwatch.clean_stale()
     try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        procs.install_signal_handlers()
+        deathwatch.clean_stale()
         rc = app(standalone_mode=False)  # click returns the code of a raised typer.Exit here
         if isinstance(rc, int) and rc:
             _exit(rc)
