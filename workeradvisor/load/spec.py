@@ -43,6 +43,9 @@ class RequestPlan:
     port: int
     host_header: str
     requests: tuple[RequestTemplate, ...]
+    # What the loopback guard resolved ``host`` to, once: generators connect to one of these and
+    # never resolve the name again (an /etc/hosts or DNS change cannot redirect the load).
+    addresses: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -54,17 +57,26 @@ class RequestPlan:
             for r in data["requests"]  # type: ignore[union-attr]
         )
         fields = {k: v for k, v in data.items() if k != "requests"}
+        fields["addresses"] = tuple(fields.get("addresses") or ())  # type: ignore[arg-type]
         return RequestPlan(**fields, requests=reqs)  # type: ignore[arg-type]
+
+
+def resolve(host: str) -> tuple[str, ...]:
+    """Every address ``host`` resolves to, in resolver order, without duplicates; () when it does not."""
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return ()
+    return tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def _all_loopback(addrs: tuple[str, ...]) -> bool:
+    return bool(addrs) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addrs)
 
 
 def is_loopback(host: str) -> bool:
     """True when every address ``host`` resolves to is a loopback address."""
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError:
-        return False
-    addrs = {info[4][0] for info in infos}
-    return bool(addrs) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addrs)
+    return _all_loopback(resolve(host))
 
 
 def build_plan(
@@ -82,7 +94,8 @@ def build_plan(
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"URL {base_url!r} must look like http://127.0.0.1:8000")
     host = parts.hostname
-    if not allow_remote and not is_loopback(host):
+    addresses = resolve(host)  # once: the generators get these addresses, not the name
+    if not allow_remote and not _all_loopback(addresses):
         raise UsageError(f"target {host} is not a loopback address; pass --allow-remote to load it")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     default_port = port == (443 if parts.scheme == "https" else 80)
@@ -103,7 +116,7 @@ def build_plan(
             for p in (paths or ("/",))
         )
     origin = f"{parts.scheme}://{host_header}"
-    return RequestPlan(origin, parts.scheme, host, port, host_header, reqs)
+    return RequestPlan(origin, parts.scheme, host, port, host_header, reqs, addresses)
 
 
 def _check_json(text: str, where: str) -> None:
