@@ -16,7 +16,7 @@ import sys
 def _early_signal(signum: int, frame: object) -> None:
     """Ctrl-C or SIGTERM while the modules below are still importing: nothing started, nothing to
     report; exit 130 / 143 without an import traceback. ``main`` installs the real handlers."""
-    os.write(2, b"workeradvisor: interrupted\n")
+    os.write(2, b"workeradvisor: terminated\n" if signum == signal.SIGTERM else b"workeradvisor: interrupted\n")
     os._exit(128 + signum)
 
 
@@ -103,6 +103,8 @@ def main() -> None:
         procs.install_signal_handlers()
         deathwatch.clean_stale()
         rc = app(standalone_mode=False)  # click returns the code of a raised typer.Exit here
+        if rc == EXIT_INTERRUPTED:  # typer turns a KeyboardInterrupt the command let through into 130
+            _interrupted()
         if isinstance(rc, int) and rc:
             _exit(rc)
     except WorkerAdvisorError as exc:
