@@ -179,3 +179,21 @@ def test_check_says_it_was_interrupted(tmp_path: Path, sig: int, code: int, word
     assert done.returncode == code, done.stderr
     assert word in done.stderr and "Traceback" not in done.stderr
     assert not [p for p in os.listdir(tmp_path) if p.startswith("workeradvisor-")]
+
+
+def test_a_file_name_with_byte_0xff_does_not_crash_sarif(tmp_path: Path) -> None:
+    src = os.fsencode(tmp_path / "src")
+    os.mkdir(src)
+    with open(src + b"/bad\xffname.py", "wb") as fh:
+        fh.write(b"import time\n\nasync def f():\n    time.sleep(1)\n")
+    with open(src + b"/broken\xff.py", "wb") as fh:
+        fh.write(b"def (:\n")
+    done = _cli("scan", "src", "--format", "sarif", cwd=str(tmp_path))
+    assert done.returncode in (0, 1), done.stderr
+    doc = json.loads(done.stdout)
+    uris = [loc["physicalLocation"]["artifactLocation"]["uri"] for r in doc["runs"][0]["results"]
+            for loc in r["locations"]]
+    notes = doc["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert "src/bad%FFname.py" in uris
+    assert notes and notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/broken%FF.py"
+    assert "\\xff" in notes[0]["message"]["text"]
