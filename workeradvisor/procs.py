@@ -56,12 +56,18 @@ def spawn(
     It is registered until ``release`` or interpreter exit. The parent-death signal is tied to
     the forking thread, so it is only set from the main thread (where every command spawns).
     """
-    full = list(argv)
-    if threading.current_thread() is threading.main_thread():
-        full = deathwatch.trampoline_argv(full)
-    proc = subprocess.Popen(  # noqa: S603 - argv is built by us, never a shell string
-        full, cwd=cwd, env=env, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, process_group=0
-    )
+    plain = list(argv)
+    tries = [deathwatch.trampoline_argv(plain), plain] if threading.current_thread() is threading.main_thread() \
+        else [plain]
+    for i, full in enumerate(tries):
+        try:
+            proc = subprocess.Popen(  # noqa: S603 - argv is built by us, never a shell string
+                full, cwd=cwd, env=env, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, process_group=0
+            )
+            break
+        except PermissionError:  # our interpreter may not be executable by this user: the watchdog still covers
+            if i == len(tries) - 1:
+                raise
     deathwatch.watch_group(proc.pid)
     with _lock:
         _live[proc.pid] = proc
