@@ -178,3 +178,33 @@ def test_a_child_dies_with_its_parent_even_on_sigkill() -> None:
         if child_pid and psutil.pid_exists(child_pid):
             with __import__("contextlib").suppress(psutil.Error):
                 psutil.Process(child_pid).kill()
+
+
+def test_sigterm_of_analyze_during_the_ladder_reports_what_finished_and_exits_143(tmp_path: Path) -> None:
+    """SIGTERM is handled like Ctrl-C: the finished steps are reported, nothing is left, exit 143."""
+    import json
+
+    proc = subprocess.Popen(
+        [CLI, "analyze", APP, "--ccu", "4,8,16", "--stage-seconds", "20", "--warmup", "0",
+         "--idle-seconds", "0.5", "--profile-seconds", "1", "--format", "json"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen: dict[int, psutil.Process] = {}
+
+    def in_ladder() -> bool:
+        for p in _descendants(proc.pid):
+            seen.setdefault(p.pid, p)
+        return proc.poll() is not None or any("workeradvisor.load.child" in _cmd(p) for p in seen.values())
+
+    try:
+        assert _wait_for(in_ladder, 150), "the ladder never started"
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 143, err.decode()
+        doc = json.loads(out)
+        assert doc, "nothing was reported"
+        assert "Traceback" not in err.decode()
+        assert _gone_within(list(seen.values()), 5.0) == []
+        assert not _temp_files(proc.pid)
+    finally:
+        _kill_all(proc, list(seen.values()))

@@ -130,12 +130,20 @@ def clean_stale() -> list[str]:
     removed = []
     for path in glob.glob(os.path.join(tempfile.gettempdir(), "workeradvisor-*-*-*")):
         m = _NAME.match(os.path.basename(path))
-        if m is None or _alive(int(m.group(1))):
+        if m is None or _alive(int(m.group(1))) or not _ours(path):
             continue
         with contextlib.suppress(OSError):
             os.unlink(path)
             removed.append(path)
     return removed
+
+
+def _ours(path: str) -> bool:
+    """Only our user's files: another user's run (another PID namespace, a shared /tmp) is not ours."""
+    try:
+        return os.lstat(path).st_uid == os.getuid()
+    except OSError:
+        return False
 
 
 def _alive(pid: int) -> bool:

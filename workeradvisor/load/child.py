@@ -8,10 +8,12 @@ early with a partial result; a dead parent does too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import sys
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from workeradvisor.load.generator import Generator
@@ -57,12 +59,11 @@ async def _main(cfg: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     with open(argv[0], encoding="utf-8") as fh:
         cfg = json.load(fh)
-    try:
+    runner: Callable[[Coroutine[Any, Any, dict[str, Any]]], dict[str, Any]] = asyncio.run
+    with contextlib.suppress(ImportError):  # uvloop is a dependency on Linux
         import uvloop
 
         runner = uvloop.run
-    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
-        runner = asyncio.run
     _emit(runner(_main(cfg)))
     return 0
 
