@@ -25,6 +25,7 @@ MAX_TRAILER = 16 * 1024  # all trailer lines after the last chunk
 MAX_BODY = 64 * 1024 * 1024  # one response's body (Content-Length, sum of chunks, or until close)
 
 _HEX = re.compile(rb"[0-9a-fA-F]{1,16}")
+_STATUS = re.compile(rb"[Hh][Tt][Tt][Pp]/1\.([01]) ([0-9]{3})(?:[ \t][^\r\n]*)?(?:\r\n|$)")
 
 
 class ProtocolError(ValueError):
@@ -128,7 +129,7 @@ class Connection(asyncio.Protocol):
                 self._protocol_error()
                 return
             if state == _HEAD:
-                stop = self._find(data, b"\r\n\r\n", pos)
+                stop = data.find(b"\r\n\r\n", pos) if data is not self.buf else self._find(data, b"\r\n\r\n", pos)
                 if stop < 0:
                     if end - pos > MAX_HEAD:
                         raise ProtocolError("response head too large")
@@ -195,35 +196,28 @@ class Connection(asyncio.Protocol):
             raise ProtocolError("response body too large")
 
     def _parse_head(self, head: bytes) -> None:
-        lines = head.split(b"\r\n")
-        status_line = lines[0]
-        if len(status_line) > MAX_STATUS_LINE:
+        m = _STATUS.match(head)
+        if m is None:
+            raise ProtocolError("not an HTTP/1.x status line")
+        e = m.end()
+        if e > MAX_STATUS_LINE:
             raise ProtocolError("status line too long")
-        if not status_line.startswith((b"HTTP/1.", b"http/1.")) or len(status_line) < 12:
-            raise ProtocolError("not an HTTP/1.x response")
-        code = status_line[9:12]
-        if not code.isdigit() or status_line[8:9] != b" " or status_line[12:13] not in (b"", b" "):
-            raise ProtocolError("bad status code")
-        status = int(code)
+        status = int(m.group(2))
         if 100 <= status < 200:  # interim response: the real one follows
             return
         self.status = status
         self.body = 0
-        length: int | None = None
-        chunked = close = False
-        for line in lines[1:]:
-            name, sep, value = line.partition(b":")
-            if not sep:
-                raise ProtocolError("header line without ':'")
-            name = name.strip().lower()
-            if name == b"content-length":
-                length = _content_length(value, length)
-            elif name == b"transfer-encoding":
-                chunked = value.strip().lower().endswith(b"chunked")
-            elif name == b"connection":
-                close = b"close" in value.lower()
-        self.close_after = close or status_line[7:8] == b"0"
-        if chunked:  # RFC 9112 6.3: Transfer-Encoding overrides Content-Length
+        # One lower-cased copy and a few finds: this runs once per response on the hot path.
+        fields = head[e - 2:].lower() if head[e - 2:e] == b"\r\n" else b""
+        i = fields.find(b"\r\ncontent-length:")
+        length = None if i < 0 else _content_length(fields, i)
+        te = fields.find(b"\r\ntransfer-encoding:")
+        close = m.group(1) == b"0"
+        if not close:
+            c = fields.find(b"\r\nconnection:")
+            close = c >= 0 and b"close" in _value(fields, c + 13)
+        self.close_after = close
+        if te >= 0 and _value(fields, te + 20).rstrip().endswith(b"chunked"):  # RFC 9112 6.3: overrides C-L
             self.state = _CHUNK_SIZE
         elif length is not None:
             self._count_body(length)
@@ -243,15 +237,21 @@ class Connection(asyncio.Protocol):
         self.owner.on_response(self, self.status)
 
 
-def _content_length(value: bytes, seen: int | None) -> int:
-    """Digits only: ``-5``, ``+5``, ``0x5`` or ``5, 6`` are malformed, and so are two different lengths."""
-    text = value.strip()
+def _value(fields: bytes, start: int) -> bytes:
+    end = fields.find(b"\r\n", start)
+    return fields[start:end if end >= 0 else None]
+
+
+def _content_length(fields: bytes, i: int) -> int:
+    """Content-Length at ``fields[i:]``: digits only (``-5``, ``+5``, ``0x5``, ``5, 6`` are
+    malformed), and any further Content-Length header must say the same."""
+    text = _value(fields, i + 17).strip()
     if not text.isdigit() or len(text) > 19:
         raise ProtocolError("bad Content-Length")
-    n = int(text)
-    if seen is not None and seen != n:
-        raise ProtocolError("conflicting Content-Length headers")
-    return n
+    while (i := fields.find(b"\r\ncontent-length:", i + 17)) >= 0:
+        if _value(fields, i + 17).strip() != text:
+            raise ProtocolError("conflicting Content-Length headers")
+    return int(text)
 
 
 def _chunk_size(line: bytes) -> int:
