@@ -15,6 +15,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 
@@ -57,15 +58,15 @@ def spawn(
     the forking thread, so it is only set from the main thread (where every command spawns).
     """
     plain = list(argv)
-    tries = [deathwatch.trampoline_argv(plain), plain] if threading.current_thread() is threading.main_thread() \
-        else [plain]
+    main = threading.current_thread() is threading.main_thread()
+    tries = [deathwatch.trampoline_argv(plain), plain] if main and sys.platform == "linux" else [plain]
     for i, full in enumerate(tries):
         try:
             proc = subprocess.Popen(  # noqa: S603 - argv is built by us, never a shell string
                 full, cwd=cwd, env=env, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, process_group=0
             )
             break
-        except PermissionError:  # our interpreter may not be executable by this user: the watchdog still covers
+        except OSError:  # our interpreter may not be executable by this user: the watchdog still covers
             if i == len(tries) - 1:
                 raise
     deathwatch.watch_group(proc.pid)
