@@ -16,7 +16,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -24,9 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import workeradvisor
 from workeradvisor import deathwatch, procs
 from workeradvisor.errors import TargetError, UsageError, WorkerAdvisorError
+from workeradvisor.load.child import child_argv
 from workeradvisor.load.generator import new_histogram
 from workeradvisor.load.spec import RequestPlan
 from workeradvisor.models.load import ErrorCounts, LatencySummary, ServerMetrics, StageResult
@@ -221,18 +220,6 @@ def connect_address(plan: RequestPlan, timeout_s: float = 1.0) -> str:
         with contextlib.suppress(OSError), socket.create_connection((addr, plan.port), timeout=timeout_s):
             return addr
     return plan.addresses[0]
-
-
-# Isolated (-I): neither the working directory nor PYTHON* variables can shadow workeradvisor or the
-# stdlib. The directory holding *this* workeradvisor is appended (after the stdlib and site-packages)
-# so a source checkout that is not installed still works.
-_CHILD = ("import sys; sys.path.append({root!r}); from workeradvisor.load.child import main; "
-          "sys.exit(main(sys.argv[1:]))")
-
-
-def child_argv(config_path: str) -> list[str]:
-    root = os.path.dirname(os.path.dirname(os.path.abspath(workeradvisor.__file__)))
-    return [sys.executable, "-I", "-c", _CHILD.format(root=root), config_path]
 
 
 def _last_line(paths: list[str]) -> str:
