@@ -103,3 +103,90 @@ def test_malformed_answers_abort_the_connection(garbage: bytes) -> None:
     conn, owner, tr = _conn()
     _feed(conn, garbage, 1000)
     assert tr.aborted and owner.responses == []
+
+
+# --- limits (issue 12): every line and the body are capped, nothing is re-copied per read ---------------
+from workeradvisor.load import http1  # noqa: E402
+
+
+def _start(head: bytes) -> tuple[Connection, Owner, Transport]:
+    conn, owner, tr = _conn()
+    _feed(conn, head, 100_000)
+    return conn, owner, tr
+
+
+@pytest.mark.parametrize("value", [b"-5", b"+5", b"0x5", b"5, 6", b"", b"abc", b"1e3", b"99999999999999999999999"])
+def test_bad_content_length_is_a_read_error(value: bytes) -> None:
+    conn, owner, tr = _start(b"HTTP/1.1 200 OK\r\nContent-Length: " + value + b"\r\n\r\nhello")
+    assert tr.aborted and owner.responses == []
+    conn.connection_lost(None)
+    assert owner.closed == ["read"]
+
+
+def test_conflicting_content_lengths_are_a_read_error() -> None:
+    _, owner, tr = _start(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab")
+    assert tr.aborted and owner.responses == []
+
+
+@pytest.mark.parametrize("prefix, filler, limit", [
+    (b"", b"H", http1.MAX_STATUS_LINE),  # endless status line
+    (b"HTTP/1.1 200 OK\r\n", b"X-A: b\r\n", http1.MAX_HEAD),  # endless headers
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"1", http1.MAX_CHUNK_LINE),  # endless chunk size
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b";e=x", http1.MAX_CHUNK_LINE),  # endless extension
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n", b"T: x\r\n", http1.MAX_TRAILER),
+])
+def test_every_line_is_capped_and_the_buffer_stays_bounded(prefix: bytes, filler: bytes, limit: int) -> None:
+    conn, owner, tr = _conn()
+    conn.send(b"GET / HTTP/1.1\r\n\r\n", 0.0, 0.0)
+    conn.data_received(prefix)
+    piece = filler * (4096 // len(filler))
+    peak = 0
+    for _ in range(4 * http1.MAX_HEAD // len(piece)):  # 4x the largest cap
+        conn.data_received(piece)
+        peak = max(peak, len(conn.buf))
+        if tr.aborted:
+            break
+    assert tr.aborted, "the server's endless line was buffered without limit"
+    assert peak <= limit + len(prefix) + len(piece)
+    assert owner.responses == [] and len(conn.buf) == 0
+
+
+def test_a_trickled_head_is_linear_not_quadratic() -> None:
+    """60 KB of headers one byte per read: each read appends and resumes the search; no re-copy."""
+    import time
+
+    head = b"HTTP/1.1 200 OK\r\n" + b"X-Pad: " + b"a" * 60_000 + b"\r\nContent-Length: 0\r\n\r\n"
+    conn, owner, _ = _conn()
+    t0 = time.perf_counter()
+    _feed(conn, head, 1)
+    elapsed = time.perf_counter() - t0
+    assert owner.responses == [200]
+    assert elapsed < 1.0, f"{elapsed:.2f}s for 60 KB fed bytewise: quadratic re-copying (was ~1.8 s, now ~0.1 s)"
+
+
+@pytest.mark.parametrize("raw", [
+    b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (http1.MAX_BODY + 1),
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n" % (http1.MAX_BODY + 1),
+])
+def test_a_body_over_the_cap_is_a_read_error(raw: bytes) -> None:
+    _, owner, tr = _start(raw)
+    assert tr.aborted and owner.responses == []
+
+
+def test_a_body_until_close_is_capped_too() -> None:
+    conn, owner, tr = _start(b"HTTP/1.0 200 OK\r\n\r\n")
+    piece = b"x" * (1 << 20)
+    for _ in range(http1.MAX_BODY // len(piece) + 2):
+        conn.data_received(piece)
+        if tr.aborted:
+            break
+    assert tr.aborted
+    conn.connection_lost(None)
+    assert owner.responses == [] and owner.closed == ["read"]
+
+
+def test_bytes_after_a_protocol_error_are_ignored() -> None:
+    conn, owner, tr = _start(b"HTTP/1.1 2x0 OK\r\n\r\n")
+    assert tr.aborted
+    conn.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    assert owner.responses == []

@@ -1,18 +1,38 @@
+# ruff: noqa: E402 - the imports follow the early signal handlers on purpose
 """Command-line wiring only: each command lives in ``workeradvisor/commands/``.
 
 Every expected failure is a ``WorkerAdvisorError`` and becomes one line on stderr with its
-documented exit code (see ``workeradvisor/errors.py``); Ctrl-C exits 130 after the command
-has reported what it finished.
+documented exit code (see ``workeradvisor/errors.py``); Ctrl-C exits 130 and SIGTERM 143 after
+the command has reported what it finished; a usage error is one line, exit 2.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
-import typer
 
-from workeradvisor import __version__, procs
+def _early_signal(signum: int, frame: object) -> None:
+    """Ctrl-C or SIGTERM while the modules below are still importing: nothing started, nothing to
+    report; exit 130 / 143 without an import traceback. ``main`` installs the real handlers."""
+    os.write(2, b"workeradvisor: terminated\n" if signum == signal.SIGTERM else b"workeradvisor: interrupted\n")
+    os._exit(128 + signum)
+
+
+def _run_as_the_tool() -> bool:
+    """The console script or ``python -m workeradvisor`` (not a test process importing this module)."""
+    arg0 = sys.argv[0] if sys.argv else ""
+    return os.path.basename(arg0) == "workeradvisor" or arg0.endswith(os.path.join("workeradvisor", "__main__.py"))
+
+
+if _run_as_the_tool():
+    signal.signal(signal.SIGINT, _early_signal)
+    signal.signal(signal.SIGTERM, _early_signal)
+
+import typer  # after the early handlers: importing takes most of a short run's time
+
+from workeradvisor import __version__, deathwatch, procs
 from workeradvisor.commands import advise as advise_cmd
 from workeradvisor.commands import analyze as analyze_cmd
 from workeradvisor.commands import check as check_cmd
@@ -21,7 +41,7 @@ from workeradvisor.commands import load as load_cmd
 from workeradvisor.commands import profile as profile_cmd
 from workeradvisor.commands import rules as rules_cmd
 from workeradvisor.commands import scan as scan_cmd
-from workeradvisor.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, WorkerAdvisorError
+from workeradvisor.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USAGE, WorkerAdvisorError
 
 app = typer.Typer(
     name="workeradvisor",
@@ -55,27 +75,50 @@ app.command("check")(check_cmd.check)
 app.command("load")(load_cmd.load)
 
 
+def _exit(code: int) -> None:
+    """Exit; an "interrupted" exit (130) after a SIGTERM is 143, like any well-behaved tool's."""
+    if code == EXIT_INTERRUPTED and procs.terminated():
+        code = EXIT_TERMINATED
+    sys.exit(code)
+
+
+def _interrupted() -> None:
+    typer.echo("workeradvisor: terminated" if procs.terminated() else "workeradvisor: interrupted", err=True)
+    _exit(EXIT_INTERRUPTED)
+
+
+def _usage_error(exc: Exception) -> None:
+    """click's usage errors (typer vendors click) as one line, exit 2; a bare call still shows help."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(EXIT_USAGE)
+    msg = " ".join(str(exc.format_message()).split())  # type: ignore[attr-defined]
+    typer.echo(f"workeradvisor: error: {msg} (see --help)", err=True)
+    sys.exit(int(getattr(exc, "exit_code", EXIT_USAGE)) or EXIT_USAGE)
+
+
 def main() -> None:
-    procs.install_signal_handlers()
     try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        procs.install_signal_handlers()
+        deathwatch.clean_stale()
         rc = app(standalone_mode=False)  # click returns the code of a raised typer.Exit here
+        if rc == EXIT_INTERRUPTED:  # typer turns a KeyboardInterrupt the command let through into 130
+            _interrupted()
         if isinstance(rc, int) and rc:
-            sys.exit(rc)
+            _exit(rc)
     except WorkerAdvisorError as exc:
         typer.echo(f"workeradvisor: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        _exit(exc.exit_code)
     except KeyboardInterrupt:
-        typer.echo("workeradvisor: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _interrupted()
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click's usage errors (typer vendors click) and Abort
+        _exit(exc.exit_code)
+    except Exception as exc:  # click's usage errors and Abort (typer vendors click)
         if type(exc).__name__ == "Abort":
-            typer.echo("workeradvisor: interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
-            exc.show()
-            sys.exit(exc.exit_code)
+            _interrupted()
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            _usage_error(exc)
         if os.environ.get("WORKERADVISOR_DEBUG"):
             raise
         typer.echo(

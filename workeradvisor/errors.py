@@ -9,6 +9,7 @@ Exit codes (documented in README.md):
   5  tool missing: py-spy or another required executable not found
   70  internal error (a bug in workeradvisor; one line, traceback with WORKERADVISOR_DEBUG=1)
   130 interrupted (Ctrl-C); partial results are still reported
+  143 terminated (SIGTERM); handled like Ctrl-C: partial results are still reported
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ EXIT_PERMISSION = 4
 EXIT_TOOL_MISSING = 5
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 class WorkerAdvisorError(Exception):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from workeradvisor import procs, procstat
+from workeradvisor import deathwatch, procs, procstat
 from workeradvisor.errors import TargetError, UsageError
 
 
@@ -96,12 +96,14 @@ def serve(
     """Run ``target`` under uvicorn for the duration of the ``with`` block."""
     app = parse_target(target, app_dir)
     port = port or free_port()
-    argv = [sys.executable, "-m", "uvicorn", app.module, "--host", "127.0.0.1", "--port", str(port),
+    # -P: nothing in the working directory shadows uvicorn or the stdlib; the environment (and any
+    # PYTHONPATH the app needs) passes through, and uvicorn puts --app-dir on sys.path for the app.
+    argv = [sys.executable, "-P", "-m", "uvicorn", app.module, "--host", "127.0.0.1", "--port", str(port),
             "--app-dir", app.app_dir, "--log-level", "warning", "--no-access-log"]
     if workers > 1:
         argv += ["--workers", str(workers)]
     argv += list(extra_args)
-    err = tempfile.NamedTemporaryFile(prefix="workeradvisor-uvicorn-", suffix=".log", delete=False)
+    err = tempfile.NamedTemporaryFile(prefix=deathwatch.temp_prefix("uvicorn"), suffix=".log", delete=False)
     proc = procs.spawn(argv, cwd=app.app_dir, env=env, stderr=err.fileno())
     err.close()
     try:
@@ -116,7 +118,7 @@ def serve(
 
 def _wait_ready(proc: subprocess.Popen[bytes], server: RunningServer, path: str, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
-    with httpx.Client(timeout=2.0) as client:
+    with httpx.Client(timeout=2.0, trust_env=False) as client:  # never via HTTP(S)_PROXY: loopback only
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 tail = _stderr_tail(server.stderr_path)

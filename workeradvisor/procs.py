@@ -2,19 +2,26 @@
 
 Children are tracked by PID. ``stop_tree`` ends a process and all its descendants by PID
 (SIGTERM, then SIGKILL after a grace period), never by name. A registry plus an ``atexit``
-hook and a SIGTERM handler make sure nothing survives success, failure, timeout or Ctrl-C.
+hook and a SIGTERM handler make sure nothing survives success, failure, timeout or Ctrl-C; and
+``deathwatch`` (parent-death signal, own process group, a watchdog) makes sure nothing survives
+our being SIGKILLed either. Each child has its own process group, so a terminal's Ctrl-C reaches
+only us and we stop the children in order (they report partial results first).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 
 import psutil
+
+from workeradvisor import deathwatch
 
 _live: dict[int, subprocess.Popen[bytes]] = {}
 _lock = threading.Lock()
@@ -45,18 +52,45 @@ def spawn(
     stdout: int | None = subprocess.DEVNULL,
     stderr: int | None = subprocess.PIPE,
 ) -> subprocess.Popen[bytes]:
-    """Start a child we own; it is registered until ``release`` or interpreter exit."""
-    proc = subprocess.Popen(  # argv is built by us, never a shell string
-        list(argv), cwd=cwd, env=env, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL
-    )
+    """Start a child we own, in its own process group, dying with us (``deathwatch``).
+
+    It is registered until ``release`` or interpreter exit. The parent-death signal is tied to
+    the forking thread, so it is only set from the main thread (where every command spawns).
+    """
+    plain = list(argv)
+    main = threading.current_thread() is threading.main_thread()
+    tries = [deathwatch.trampoline_argv(plain), plain] if main and sys.platform == "linux" else [plain]
+    for i, full in enumerate(tries):
+        try:
+            proc = subprocess.Popen(  # argv is built by us, never a shell string
+                full, cwd=cwd, env=env, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, process_group=0
+            )
+            break
+        except OSError:  # our interpreter may not be executable by this user: the watchdog still covers
+            if i == len(tries) - 1:
+                raise
+    deathwatch.watch_group(proc.pid)
     with _lock:
         _live[proc.pid] = proc
     return proc
 
 
+def _unreaped(pid: int) -> bool:
+    """Our child ``pid`` is running or a zombie: its PID (= its group id) cannot have been reused."""
+    try:
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return False
+    return True
+
+
 def release(proc: subprocess.Popen[bytes], grace_s: float = 5.0) -> None:
-    """Stop a child we spawned (and its descendants) and forget it."""
+    """Stop a child we spawned (its group and its descendants) and forget it."""
+    if proc.returncode is None and _unreaped(proc.pid):
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGTERM)  # the whole group: orphaned grandchildren too
     stop_tree(proc.pid, grace_s)
+    deathwatch.unwatch_group(proc.pid)
     with contextlib.suppress(Exception):
         proc.wait(timeout=grace_s)
     for stream in (proc.stdout, proc.stderr):
@@ -84,17 +118,33 @@ def stop_all() -> None:
         release(proc, grace_s=2.0)
 
 
+_terminated = False
+
+
+def terminated() -> bool:
+    """A SIGTERM arrived: the command's "interrupted" exit (130) becomes 143."""
+    return _terminated
+
+
 def install_signal_handlers() -> None:
-    """Turn SIGTERM into SystemExit so ``finally`` blocks (and our cleanup) run."""
+    """SIGTERM behaves like Ctrl-C (a KeyboardInterrupt: partial results are reported), exit 143."""
 
     def _on_term(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
+        global _terminated
+        if not _terminated:
+            _terminated = True
+            raise KeyboardInterrupt
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_term)
 
 
-atexit.register(stop_all)
+def _at_exit() -> None:
+    stop_all()
+    deathwatch.remove_own_files()
+
+
+atexit.register(_at_exit)
 
 
 def pid_alive(pid: int) -> bool:

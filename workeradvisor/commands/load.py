@@ -12,6 +12,7 @@ from workeradvisor.commands.progress import StageLine
 from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, UsageError, WorkerAdvisorError
 from workeradvisor.load import LoadInterrupted, build_plan, run_ladder, run_stage
 from workeradvisor.load.importers import import_file
+from workeradvisor.load.ladder import every_stage_failed
 from workeradvisor.load.locustfile import render_locustfile
 from workeradvisor.models.load import LoadResult
 from workeradvisor.report.formats import LOAD_FORMATS
@@ -114,13 +115,7 @@ def load(
 
 
 def _fail_if_target_unreachable(result: LoadResult) -> None:
-    """Every attempt refused or timed out and nothing answered: the stages above are reported,
-    but the run is not a measurement of a server, so exit 3 (target error)."""
-    stages = result.stages
-    if not stages or any(s.requests > 0 for s in stages):
-        return
-    connect = sum(s.errors.connect for s in stages)
-    timeouts = sum(s.errors.timeout for s in stages)
-    if connect or timeouts:
-        what = f"{connect} connect error(s)" if connect else f"{timeouts} timeout(s)"
-        raise TargetError(f"{result.target} never answered ({what}, 0 responses); is the server running?")
+    """Every stage failed (refused, timed out, malformed or 5xx): reported, but exit 3."""
+    reason = every_stage_failed(result)
+    if reason:
+        raise TargetError(reason)

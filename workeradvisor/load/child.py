@@ -1,4 +1,4 @@
-"""Entry point of a generator process: ``python -m workeradvisor.load.child CONFIG.json``.
+"""Entry point of a generator process, started isolated by ``child_argv`` (``python -I -c ...``).
 
 Talks to the parent with JSON lines on stdout: ``measure`` when warm-up ends, ``progress``
 twice a second, one ``result`` (histogram encoded) at the end. SIGINT/SIGTERM end the stage
@@ -8,6 +8,7 @@ early with a partial result; a dead parent does too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -15,7 +16,20 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import workeradvisor
 from workeradvisor.load.generator import Generator
+
+# Isolated (-I): neither the working directory nor PYTHON* variables can shadow workeradvisor or the
+# stdlib. The directory holding *this* workeradvisor is appended (after the stdlib and site-packages)
+# so a source checkout that is not installed still works.
+_CHILD = ("import sys; sys.path.append({root!r}); from workeradvisor.load.child import main; "
+          "sys.exit(main(sys.argv[1:]))")
+
+
+def child_argv(config_path: str) -> list[str]:
+    """How the parent starts this module."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(workeradvisor.__file__)))
+    return [sys.executable, "-I", "-c", _CHILD.format(root=root), config_path]
 
 
 def _emit(obj: dict[str, Any]) -> None:
@@ -58,13 +72,11 @@ async def _main(cfg: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     with open(argv[0], encoding="utf-8") as fh:
         cfg = json.load(fh)
-    runner: Callable[[Coroutine[Any, Any, dict[str, Any]]], dict[str, Any]]
-    try:
+    runner: Callable[[Coroutine[Any, Any, dict[str, Any]]], dict[str, Any]] = asyncio.run
+    with contextlib.suppress(ImportError):  # uvloop is a dependency on Linux
         import uvloop
 
         runner = uvloop.run
-    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
-        runner = asyncio.run
     _emit(runner(_main(cfg)))
     return 0
 

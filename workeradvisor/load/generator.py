@@ -35,6 +35,8 @@ def new_histogram() -> HdrHistogram:
 class Generator:
     def __init__(self, cfg: dict[str, Any], emit: Any) -> None:
         self.plan = RequestPlan.from_dict(cfg["plan"])
+        # The address the parent's loopback guard resolved: never the name (no second resolution).
+        self.connect_host: str = cfg.get("connect_host") or self.plan.host
         self.source = RequestSource(self.plan, cfg.get("index", 0), cfg.get("stride", 1), cfg.get("seed"))
         self.mode: str = cfg["mode"]
         self.vus: int = max(1, int(cfg["vus"]))
@@ -131,7 +133,7 @@ class Generator:
             while True:
                 try:
                     _, conn = await asyncio.wait_for(
-                        loop.create_connection(lambda: Connection(self), self.plan.host, self.plan.port,
+                        loop.create_connection(lambda: Connection(self), self.connect_host, self.plan.port,
                                                ssl=self.ssl, server_hostname=self.plan.host if self.ssl else None),
                         self.timeout_s)
                     break

@@ -131,3 +131,27 @@ def _result(plan: RequestPlan, stages: list[StageResult], knee: tuple[int | None
         notes = [*notes, f"generator-bound (untrustworthy) stages at ccu {', '.join(map(str, bound))}"]
     return LoadResult(target=plan.base_url, stages=tuple(stages), knee_last_healthy_ccu=knee[0],
                       knee_first_saturated_ccu=knee[1], workers=workers, interrupted=interrupted, notes=tuple(notes))
+
+
+def every_stage_failed(result: LoadResult) -> str | None:
+    """Why the run measured no server at all, or None. A stage failed when it made attempts and
+    got no good answer: every one refused, timed out, malformed (read) or a 5xx. Every stage
+    failed: the stages are still reported, but the command exits 3 (target error), as all-timeouts
+    always did. 4xx answers count as answers: the server worked, the requests were wrong."""
+    stages = result.stages
+    if not stages:
+        return None
+    for s in stages:
+        attempts = s.requests + s.errors.connect + s.errors.timeout + s.errors.read
+        if attempts == 0 or s.requests - s.errors.http_5xx > 0:
+            return None
+    e = [s.errors for s in stages]
+    connect, timeouts = sum(x.connect for x in e), sum(x.timeout for x in e)
+    read, http_5xx = sum(x.read for x in e), sum(x.http_5xx for x in e)
+    if not read and not http_5xx:
+        what = f"{connect} connect error(s)" if connect else f"{timeouts} timeout(s)"
+        return f"{result.target} never answered ({what}, 0 responses); is the server running?"
+    parts = [f"{n} {label}" for n, label in ((http_5xx, "5xx answer(s)"), (read, "read error(s)"),
+                                             (connect, "connect error(s)"), (timeouts, "timeout(s)")) if n]
+    return (f"{result.target}: every stage failed, 0 good responses ({', '.join(parts)}); "
+            "the stages are reported above")

@@ -14,8 +14,8 @@ import json
 import math
 import os
 import signal
+import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -23,8 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from workeradvisor import procs
+from workeradvisor import deathwatch, procs
 from workeradvisor.errors import TargetError, UsageError, WorkerAdvisorError
+from workeradvisor.load.child import child_argv
 from workeradvisor.load.generator import new_histogram
 from workeradvisor.load.spec import RequestPlan
 from workeradvisor.models.load import ErrorCounts, LatencySummary, ServerMetrics, StageResult
@@ -149,19 +150,20 @@ def run_stage(
     sampler: ProcessSampler | None = None
     server: ServerMetrics | None = None
     host0 = host1 = None
+    connect_to = connect_address(plan)
     try:
         for i, (vus, reqs) in enumerate(zip(_split(conns, n), _split(budget, n), strict=True)):
-            cfg = {"plan": plan.to_dict(), "mode": "rate" if rate else "ccu", "vus": vus,
+            cfg = {"plan": plan.to_dict(), "connect_host": connect_to, "mode": "rate" if rate else "ccu", "vus": vus,
                    "rate": (rate / n) if rate else None, "warmup_s": warmup_s, "duration_s": duration_s,
                    "timeout_s": timeout_s, "max_requests": max(1, reqs), "index": i, "stride": n, "seed": None}
-            with tempfile.NamedTemporaryFile("w", prefix="workeradvisor-load-", suffix=".json", delete=False) as fh:
+            with tempfile.NamedTemporaryFile("w", prefix=deathwatch.temp_prefix("load"), suffix=".json",
+                                             delete=False) as fh:
                 json.dump(cfg, fh)
                 cfg_paths.append(fh.name)
             err_path = fh.name + ".stderr"
             cfg_paths.append(err_path)
             with open(err_path, "wb") as err:
-                proc = procs.spawn([sys.executable, "-m", "workeradvisor.load.child", fh.name],
-                                   stdout=subprocess.PIPE, stderr=err.fileno())
+                proc = procs.spawn(child_argv(fh.name), stdout=subprocess.PIPE, stderr=err.fileno())
             children.append(_Child(proc))
         start = time.monotonic()
         recent: collections.deque[tuple[float, int]] = collections.deque(maxlen=21)  # (time, completed), ~2 s
@@ -206,6 +208,18 @@ def run_stage(
     if interrupted:
         raise LoadInterrupted(stage)
     return stage
+
+
+def connect_address(plan: RequestPlan, timeout_s: float = 1.0) -> str:
+    """The address generators connect to: one the loopback guard resolved (``plan.addresses``),
+    never the name again. With several (``localhost``: ::1 and 127.0.0.1) the first that accepts
+    a TCP connection, so a server bound to one family only is still found; else the first."""
+    if not plan.addresses:  # not resolvable when the plan was built (only possible with --allow-remote)
+        return plan.host
+    for addr in plan.addresses:
+        with contextlib.suppress(OSError), socket.create_connection((addr, plan.port), timeout=timeout_s):
+            return addr
+    return plan.addresses[0]
 
 
 def _last_line(paths: list[str]) -> str:

@@ -24,14 +24,22 @@ _PLACEHOLDER = re.compile(r"\{(counter|randint:(-?\d+):(-?\d+))\}")
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}  # no HEAD: its responses lie about body length
 
 
+def resolve(host: str) -> tuple[str, ...]:
+    """Every address ``host`` resolves to, in resolver order, without duplicates; () when it does not."""
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return ()
+    return tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def _all_loopback(addrs: tuple[str, ...]) -> bool:
+    return bool(addrs) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addrs)
+
+
 def is_loopback(host: str) -> bool:
     """True when every address ``host`` resolves to is a loopback address."""
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError:
-        return False
-    addrs = {str(info[4][0]) for info in infos}
-    return bool(addrs) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addrs)
+    return _all_loopback(resolve(host))
 
 
 def build_plan(
@@ -49,7 +57,8 @@ def build_plan(
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"URL {base_url!r} must look like http://127.0.0.1:8000")
     host = parts.hostname
-    if not allow_remote and not is_loopback(host):
+    addresses = resolve(host)  # once: the generators get these addresses, not the name
+    if not allow_remote and not _all_loopback(addresses):
         raise UsageError(f"target {host} is not a loopback address; pass --allow-remote to load it")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     default_port = port == (443 if parts.scheme == "https" else 80)
@@ -70,7 +79,7 @@ def build_plan(
             for p in (paths or ("/",))
         )
     origin = f"{parts.scheme}://{host_header}"
-    return RequestPlan(origin, parts.scheme, host, port, host_header, reqs)
+    return RequestPlan(origin, parts.scheme, host, port, host_header, reqs, addresses)
 
 
 def _check_json(text: str, where: str) -> None:

@@ -130,6 +130,9 @@ class RequestPlan:
     port: int
     host_header: str
     requests: tuple[RequestTemplate, ...]
+    # What the loopback guard resolved ``host`` to, once: generators connect to one of these and
+    # never resolve the name again (an /etc/hosts or DNS change cannot redirect the load).
+    addresses: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -140,4 +143,5 @@ class RequestPlan:
             RequestTemplate(**{**r, "headers": tuple(tuple(h) for h in r["headers"])}) for r in data["requests"]
         )
         fields = {k: v for k, v in data.items() if k != "requests"}
+        fields["addresses"] = tuple(fields.get("addresses") or ())
         return RequestPlan(**fields, requests=reqs)

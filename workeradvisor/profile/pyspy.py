@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from workeradvisor import procs
+from workeradvisor import deathwatch, procs
 from workeradvisor.errors import PermissionDeniedError, TargetError, ToolMissingError
 from workeradvisor.profile.stacks import Sample, parse_raw
 
@@ -52,7 +52,7 @@ def find_py_spy() -> str:
 def start(pid: int, *, duration_s: float, include_idle: bool, rate_hz: int = DEFAULT_RATE_HZ) -> _Pending:
     """Start one py-spy recording; ``finish`` collects it. Two may run at once on different PIDs."""
     exe = find_py_spy()
-    out = tempfile.NamedTemporaryFile(prefix="workeradvisor-pyspy-", suffix=".txt", delete=False)
+    out = tempfile.NamedTemporaryFile(prefix=deathwatch.temp_prefix("pyspy"), suffix=".txt", delete=False)
     out.close()
     argv = [exe, "record", "--pid", str(pid), "--format", "raw", "--threads", "--full-filenames",
             "--rate", str(rate_hz), "--duration", str(max(1, round(duration_s))), "--output", out.name]

@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from workeradvisor import __version__
 from workeradvisor.models.scan import Finding, ScanError
@@ -33,7 +34,18 @@ def _rule(rule: Rule) -> dict[str, Any]:
 
 def _fingerprint(f: Finding, occurrence: int) -> str:
     key = "\0".join((f.rule, f.path, f.function, f.symbol, str(occurrence)))
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def _uri(path: str) -> str:
+    """A file name as a URI reference: its bytes percent-encoded (RFC 3986). A name that is not
+    UTF-8 (byte 0xFF decodes to a lone surrogate) becomes ``%FF`` instead of crashing the report."""
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/:@!$&'()*+,;=-._~")
+
+
+def _text(text: str) -> str:
+    """Message text with undecodable file-name bytes shown as ``\\xff`` (JSON cannot carry them)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def document(findings: Sequence[Finding], rules: Mapping[str, Rule], *, errors: Sequence[ScanError] = (),
@@ -52,7 +64,7 @@ def document(findings: Sequence[Finding], rules: Mapping[str, Rule], *, errors: 
             "level": _LEVEL.get(f.severity, "warning"),
             "message": {"text": message},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
                 "region": {"startLine": max(1, f.line), "startColumn": f.col + 1},
             }}],
             "partialFingerprints": {"workeradvisorFinding/v1": _fingerprint(f, seen[key])},
@@ -60,8 +72,9 @@ def document(findings: Sequence[Finding], rules: Mapping[str, Rule], *, errors: 
         if f.rule in index:
             result["ruleIndex"] = index[f.rule]
         results.append(result)
-    notes = [{"level": "warning", "message": {"text": f"{e.path}: {e.message}"},
-              "locations": [{"physicalLocation": {"artifactLocation": {"uri": e.path, "uriBaseId": "%SRCROOT%"}}}]}
+    notes = [{"level": "warning", "message": {"text": _text(f"{e.path}: {e.message}")},
+              "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.path),
+                                                                       "uriBaseId": "%SRCROOT%"}}}]}
              for e in errors]
     return {
         "$schema": SCHEMA,

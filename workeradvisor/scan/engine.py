@@ -6,13 +6,14 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import signal
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from workeradvisor import environment
+from workeradvisor import deathwatch, environment
 from workeradvisor.errors import ConfigError
 from workeradvisor.models.scan import Finding, Route, ScanError, ScanResult, ScanSummary
 from workeradvisor.rulebook import SEVERITIES, Rule, load_rules
@@ -61,17 +62,47 @@ def cpu_count() -> int:
     return environment.cpu_count()
 
 
+def _init_worker(index: RuleIndex, tokens: frozenset[str]) -> None:
+    """A pool worker dies with the scan (even SIGKILLed) and leaves Ctrl-C to the parent, which
+    stops the pool itself: a worker that caught SIGINT mid-``put`` could block the parent's join."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    deathwatch.set_pdeathsig_here()
+    _init(index, tokens, True)
+
+
 def run_files(files: list[SourceFile], index: RuleIndex, tokens: frozenset[str], jobs: int
               ) -> list[FileFacts | ScanError]:
-    """Visit files in input order, in worker processes when it pays off (order stays deterministic)."""
+    """Visit files in input order, in worker processes when it pays off (order stays deterministic).
+
+    On Ctrl-C, SIGTERM or any error the workers are SIGKILLed (by PID) and the pool abandoned,
+    never joined while a worker may be blocked writing a result nobody will read.
+    """
     with no_gc():
         if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
             _init(index, tokens)
             return [_work(f) for f in files]
         ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
         chunk = max(1, len(files) // (jobs * 8))
-        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(index, tokens, True)) as pool:
-            return list(pool.map(_work, files, chunksize=chunk))
+        pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(index, tokens))
+        try:
+            results = list(pool.map(_work, files, chunksize=chunk))
+        except BaseException:
+            _abandon(pool)
+            raise
+        pool.shutdown(wait=True)
+        return results
+
+
+def _abandon(pool: ProcessPoolExecutor) -> None:
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for p in procs:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.kill(p.pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.join(timeout=1.0)
 
 
 @contextlib.contextmanager
