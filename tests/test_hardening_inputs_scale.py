@@ -4,6 +4,7 @@ discovery), and a Kubernetes file is parsed once (the issue: 20 MB parsed twice 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,27 @@ def nested_tree(root: Path, depth: int = DEPTH) -> Path:
     return leaf
 
 
-def test_check_walks_1000_nested_directories(tmp_path: Path) -> None:
-    leaf = nested_tree(tmp_path)
+def remove_nested(root: Path) -> None:
+    """Bottom-up, in a loop: pytest's tmp_path cleanup (shutil.rmtree) recurses and hits the limit."""
+    dirs = [root / "d"]
+    while (dirs[-1] / "d").is_dir():
+        dirs.append(dirs[-1] / "d")
+    for d in reversed(dirs):
+        for f in d.iterdir():
+            if f.is_file():
+                f.unlink()
+        d.rmdir()
+
+
+@pytest.fixture()
+def deep(tmp_path: Path) -> Iterator[Path]:
+    leaf = deep
+    yield leaf
+    remove_nested(tmp_path)
+
+
+def test_check_walks_1000_nested_directories(tmp_path: Path, deep: Path) -> None:
+    leaf = deep
     files = check_discover.iter_files(tmp_path)
     assert leaf / "Procfile" in files and leaf / "app.py" in files
     units, problems, _ = check_discover.discover(tmp_path)
@@ -44,10 +64,10 @@ def test_check_walk_order_and_skips(tmp_path: Path) -> None:
 
 @pytest.mark.xfail(raises=RecursionError, strict=False,
                    reason="scan/discover.py (H3) walks recursively; the integrator removes this when it is iterative")
-def test_scan_walks_1000_nested_directories(tmp_path: Path) -> None:
+def test_scan_walks_1000_nested_directories(tmp_path: Path, deep: Path) -> None:
     from workeradvisor.scan import discover as scan_discover
 
-    leaf = nested_tree(tmp_path)
+    leaf = deep
     files, errors = scan_discover.discover([tmp_path], cwd=str(tmp_path))
     assert [f.path for f in files] == [str(leaf / "app.py")]
     assert not errors

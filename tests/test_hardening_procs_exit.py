@@ -55,6 +55,7 @@ def _cli(*args: str, cwd: str | None = None, timeout: float = 60) -> subprocess.
     return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("args", [["load", "--bogus"], ["nope"], ["load", "--ccu"], ["scan", "--format", "bad", "."],
                                   ["analyze"]])
 def test_usage_errors_are_one_line(args: list[str]) -> None:
