@@ -40,7 +40,7 @@ def remove_nested(root: Path) -> None:
 
 @pytest.fixture()
 def deep(tmp_path: Path) -> Iterator[Path]:
-    leaf = deep
+    leaf = nested_tree(tmp_path)
     yield leaf
     remove_nested(tmp_path)
 

@@ -182,6 +182,7 @@ def test_check_says_it_was_interrupted(tmp_path: Path, sig: int, code: int, word
     assert not [p for p in os.listdir(tmp_path) if p.startswith("workeradvisor-")]
 
 
+@pytest.mark.live
 def test_a_file_name_with_byte_0xff_does_not_crash_sarif(tmp_path: Path) -> None:
     src = os.fsencode(tmp_path / "src")
     os.mkdir(src)
