@@ -3,15 +3,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
 from workeradvisor.models.scan import ChainSite
-from workeradvisor.scan.facts import FileFacts, FuncFacts
+from workeradvisor.scan.facts import Edge, FileFacts, FuncFacts, Hit
 from workeradvisor.scan.fileworker import is_suppressed
 from workeradvisor.scan.ruleindex import RuleIndex
 
-# A reached hit: (rule id, symbol, chain from the callee down to the blocking call's site)
-Reached = tuple[str, str, tuple[ChainSite, ...]]
-# A raw finding before rendering: (file facts, function, rule, symbol, line, col, chain)
-RawFinding = tuple[FileFacts, FuncFacts, str, str, int, int, tuple[ChainSite, ...]]
+
+class Reached(NamedTuple):
+    """A hit reached through sync calls, with the chain from the callee down to the blocking call."""
+
+    rule: str
+    symbol: str
+    chain: tuple[ChainSite, ...]
+
+
+@dataclass(slots=True)
+class RawFinding:
+    """A finding before rendering: where it is reported and what it matched."""
+
+    file: FileFacts
+    func: FuncFacts
+    rule: str
+    symbol: str
+    line: int
+    col: int
+    chain: tuple[ChainSite, ...] = ()
 
 
 class Linker:
@@ -22,10 +42,12 @@ class Linker:
         self.aliases: dict[str, str] = {}
         self.bases: dict[str, tuple[str, ...]] = {}
         self.global_types: dict[str, str] = {}
+        self.by_func: dict[int, FileFacts] = {}
         self.by_tail: dict[str, list[str]] = {}  # name inside its module -> full keys (scan roots vary)
         for ff in files:
             cut = len(ff.module) + 1
             for f in ff.functions:
+                self.by_func[id(f)] = ff
                 if not f.is_module:
                     self.funcs[f.qualname] = (f, ff)
                     self.by_tail.setdefault(f.local, []).append(f.qualname)
@@ -98,6 +120,25 @@ class Linker:
                 return t, parts[k:]
         return None
 
+    def instance_type(self, name: str) -> str | None:
+        """The type of an object annotated ``name``: a project class, a type alias global, a known type."""
+        q = self.canonical(name)
+        if q in self.bases:
+            return q
+        if q in self.global_types:
+            return self.global_types[q]
+        return q if q in self.index.known_types else None
+
+    def return_type(self, name: str) -> str | None:
+        """What calling project callable ``name`` returns: a class's instance or the annotated type."""
+        q = self.canonical(name)
+        if q in self.bases:
+            return q
+        target = self.function(q)
+        if target is None or not target[0].returns:
+            return None
+        return self.instance_type(target[0].returns)
+
     def eval_ops(self, type_name: str | None, ops: list[str]) -> str | None:
         """Apply attribute/call steps through the factories: ``[connect, __call__]`` -> Connection."""
         attr = None
@@ -105,34 +146,48 @@ class Linker:
             if type_name is None:
                 return None
             if op == "__call__":
-                type_name = self.index.factories.get(f"{type_name}.{attr or '__call__'}")
+                method = attr or "__call__"
+                fac = self.index.factories.get(f"{type_name}.{method}")
+                type_name = fac if fac or type_name not in self.bases else self.return_type(f"{type_name}.{method}")
                 attr = None
             else:
                 attr = op  # a deep attribute keeps the type (mongo client.db.collection)
         return type_name
 
+    def deferred_type(self, base: str, steps: tuple[str, ...]) -> str | None:
+        ops = list(steps)
+        if ops[:1] == ["__call__"]:
+            t = self.return_type(base)
+            if t is not None:
+                ops = ops[1:]
+            else:
+                t = self.global_types.get(self.canonical(base))
+        else:
+            t = self.instance_type(base)
+        if t is None and (found := self.typed_prefix(base)):
+            t, rest = found
+            ops = rest + list(steps)
+        return self.eval_ops(t, ops) if t else None
+
     def _typed_hits(self, ff: FileFacts, f: FuncFacts, type_name: str, method: str, line: int, col: int) -> None:
         symbol = f"{type_name}.{method}"
         rules = self.index.match_method(type_name, method) + list(self.index.calls.get(symbol, ()))
-        f.hits.extend((r, symbol, line, col) for r in rules if not is_suppressed(ff, r, line))
+        f.hits.extend(Hit(r, symbol, line, col) for r in rules if not is_suppressed(ff, r, line))
 
     def prepare(self, f: FuncFacts, ff: FileFacts) -> None:
         """Once per reached function: type calls on objects that come from other modules
-        (``from app.db import engine``), now that every module's globals are known."""
+        (``from app.db import engine``) or from project functions' return annotations."""
         if id(f) in self.prepared:
             return
         self.prepared.add(id(f))
-        for base, steps, method, line, col in f.pending:
-            t = self.global_types.get(self.canonical(base))
-            ops = list(steps)
-            if t is None and (found := self.typed_prefix(base)):
-                t, rest = found
-                ops = rest + ops
-            t = self.eval_ops(t, ops) if t else None
-            if t is not None:
-                self._typed_hits(ff, f, t, method, line, col)
-            elif steps == ("__call__",) and self.canonical(base) in self.bases:  # a project class
-                f.edges.append((f"{self.canonical(base)}.{method}", line, col))
+        for p in f.pending:
+            t = self.deferred_type(p.base, p.steps)
+            if t is None:
+                continue
+            if t in self.bases:  # a project class: its method is a call edge
+                f.edges.append(Edge(f"{t}.{p.method}", p.line, p.col))
+            else:
+                self._typed_hits(ff, f, t, p.method, p.line, p.col)
         for name, line, col in f.edges:
             if self.function(name) is None and (found := self.typed_prefix(name)):
                 t, rest = found
@@ -140,7 +195,24 @@ class Linker:
                 if t is not None:
                     self._typed_hits(ff, f, t, rest[-1], line, col)
         if f.pending or f.edges:
-            f.hits.sort(key=lambda h: (h[2], h[3]))
+            f.hits.sort(key=lambda h: (h.line, h.col))
+
+    def is_offloader(self, helper: str) -> bool:
+        target = self.function(helper)
+        return target is not None and target[0].offloader
+
+    def calls_of(self, f: FuncFacts) -> Iterator[Edge]:
+        """Sync calls made here: edges, plus lambdas handed to project functions that run them inline."""
+        yield from f.edges
+        for v in f.via:
+            if v.inline and not self.is_offloader(v.helper):
+                yield Edge(v.target, v.line, v.col)
+
+    def offloads_of(self, f: FuncFacts) -> Iterator[Edge]:
+        yield from f.offloads
+        for v in f.via:
+            if self.is_offloader(v.helper):
+                yield Edge(v.target, v.line, v.col)
 
     def display(self, f: FuncFacts) -> str:
         return f"{f.module.rpartition('.')[2]}.{f.local}"
@@ -154,17 +226,17 @@ class Linker:
         self.prepare(f, ff)
         out: dict[str, Reached] = {}
         step = ChainSite(self.display(f), ff.path, f.line)
-        for rule, symbol, line, _col in f.hits:
-            if rule not in out and self.index.context.get(rule) == ctx:
-                out[rule] = (rule, symbol, (step, ChainSite(symbol, ff.path, line)))
+        for hit in f.hits:
+            if hit.rule not in out and self.index.context.get(hit.rule) == ctx:
+                out[hit.rule] = Reached(hit.rule, hit.symbol, (step, ChainSite(hit.symbol, ff.path, hit.line)))
         if depth > 1:
-            for callee_name, _line, _col in f.edges:
-                target = self.function(callee_name)
+            for edge in self.calls_of(f):
+                target = self.function(edge.target)
                 if target is None or target[0].is_async or target[0] is f:
                     continue
-                for rule, symbol, chain in self.reach(target[0], target[1], depth - 1, ctx):
-                    if rule not in out:
-                        out[rule] = (rule, symbol, (step, *chain))
+                for r in self.reach(target[0], target[1], depth - 1, ctx):
+                    if r.rule not in out:
+                        out[r.rule] = Reached(r.rule, r.symbol, (step, *r.chain))
         result = list(out.values())
         self.memo[key] = result
         return result
@@ -181,49 +253,60 @@ class Linker:
                 f, owner = target
                 owner.routes.append((method, path, f.qualname, f.line, f.is_async))
                 if not f.endpoint and rule and not f.is_async:
-                    out.append((owner, f, rule, f.local, f.line, 0, ()))
+                    out.append(RawFinding(owner, f, rule, f.local, f.line, 0))
                 f.endpoint = True
+                f.entry = f.entry or f"route {method} {path}"
         return out
 
     def findings(self, files: list[FileFacts]) -> list[RawFinding]:
-        idx = self.index
-        dep_rule = idx.kinds.get("sync-dependency")
-        cpu_rule = idx.kinds.get("offload-cpu")
         out: list[RawFinding] = self.link_route_tables(files)
         for ff in files:
             for f in ff.functions:
-                ctx = "async" if f.is_async else "module" if f.is_module else None
-                if ctx is not None:
-                    self.prepare(f, ff)
-                for rule, symbol, line, col in f.hits:
-                    want = idx.context.get(rule)
-                    if want == "anywhere" or want == ctx:
-                        if not (f.lifespan and rule in idx.skip_lifespan):
-                            out.append((ff, f, rule, symbol, line, col, ()))
-                if dep_rule:
-                    for name, line, col in f.depends:
-                        target = self.function(name)
-                        if target and not target[0].is_async:
-                            out.append((ff, f, dep_rule, self.display(target[0]), line, col, ()))
-                if cpu_rule:
-                    for name, line, col in f.offloads:
-                        target = self.function(name)
-                        if target and not target[0].is_async:
-                            for rule, symbol, chain in self.reach(target[0], target[1], self.max_depth, "async"):
-                                if rule in idx.cpu_rules:
-                                    start = ChainSite(f.local, ff.path, line)
-                                    out.append((ff, f, cpu_rule, symbol, line, col, (start, *chain)))
-                                    break
-                if ctx is None or self.max_depth < 1:
-                    continue
-                for name, line, col in f.edges:
-                    target = self.function(name)
-                    if target is None or target[0].is_async:
-                        continue
-                    for rule, symbol, chain in self.reach(target[0], target[1], self.max_depth, ctx):
-                        if f.lifespan and rule in idx.skip_lifespan:
-                            continue
-                        out.append((ff, f, rule, symbol, line, col, (ChainSite(f.local, ff.path, line), *chain)))
-        return [r for r in out if not is_suppressed(r[0], r[2], r[4])]
+                out.extend(self.function_findings(ff, f))
+        return [r for r in out if not is_suppressed(r.file, r.rule, r.line)]
 
+    def function_findings(self, ff: FileFacts, f: FuncFacts) -> Iterator[RawFinding]:
+        idx = self.index
+        ctx = "async" if f.is_async else "module" if f.is_module else None
+        if ctx is not None:
+            self.prepare(f, ff)
+        for rule, symbol, line, col in f.hits:
+            want = idx.context.get(rule)
+            if (want == "anywhere" or want == ctx) and not (f.lifespan and rule in idx.skip_lifespan):
+                yield RawFinding(ff, f, rule, symbol, line, col)
+        dep_rule = idx.kinds.get("sync-dependency")
+        if dep_rule:
+            for name, line, col in f.depends:
+                target = self.function(name)
+                if target and not target[0].is_async:
+                    yield RawFinding(ff, f, dep_rule, self.display(target[0]), line, col)
+        yield from self.offload_findings(ff, f)
+        if ctx is None or self.max_depth < 1:
+            return
+        for name, line, col in self.calls_of(f):
+            target = self.function(name)
+            if target is None or target[0].is_async:
+                continue
+            for r in self.reach(target[0], target[1], self.max_depth, ctx):
+                if not (f.lifespan and r.rule in idx.skip_lifespan):
+                    start = ChainSite(f.local, ff.path, line)
+                    yield RawFinding(ff, f, r.rule, r.symbol, line, col, (start, *r.chain))
 
+    def offload_findings(self, ff: FileFacts, f: FuncFacts) -> Iterator[RawFinding]:
+        """WA331: a project function sent to a thread pool that reaches GIL-holding CPU work."""
+        idx = self.index
+        cpu_rule = idx.kinds.get("offload-cpu")
+        if not cpu_rule:
+            return
+        holding = idx.cpu_rules - idx.releases_gil
+        for name, line, col in self.offloads_of(f):
+            if name in idx.gil_holding_calls:
+                yield RawFinding(ff, f, cpu_rule, name, line, col)
+                continue
+            target = self.function(name)
+            if target and not target[0].is_async:
+                for r in self.reach(target[0], target[1], self.max_depth, "async"):
+                    if r.rule in holding:
+                        start = ChainSite(f.local, ff.path, line)
+                        yield RawFinding(ff, f, cpu_rule, r.symbol, line, col, (start, *r.chain))
+                        break
