@@ -91,8 +91,7 @@ class CallsMixin:
         type_name = recv.type_name
         symbol = f"{type_name}.{method}"
         rules = self.index.match_method(type_name, method) + list(self.index.calls.get(symbol, ()))
-        silent = recv.silent
-        hits = [Hit(r, symbol, line, col) for r in rules if self.index.category.get(r) not in silent]
+        hits = [Hit(r, symbol, line, col) for r in rules]
         if hits:
             self.func.hits.extend(hits)
         elif not rules and self.is_project(type_name):
@@ -198,14 +197,14 @@ class CallsMixin:
             match self.resolve(target.value):
                 case QName(q) | SelfRef(q):
                     return f"{q}.{target.attr}"
-                case Obj(type_name, _):
+                case Obj(type_name):
                     return f"{type_name}.{target.attr}"
             return None
         if t is ast.Name:
             match self.resolve(target):
                 case QName(q):
                     return q
-                case Obj(type_name, _):
+                case Obj(type_name):
                     return type_name
             return None
         self.visit(target)

@@ -35,7 +35,7 @@ class DefsMixin:
         self.detect_entry(node, f)
         ret = self.annotation_type(node.returns) if node.returns is not None else None
         match ret:
-            case Obj(type_name, _):
+            case Obj(type_name):
                 f.returns = type_name
             case Deferred(base, ()):
                 f.returns = base

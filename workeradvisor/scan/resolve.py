@@ -3,7 +3,7 @@
 
 A binding says what a name or expression denotes; each kind is a small named tuple read with ``match``:
   ``QName(qualname)``            something importable: module, function, class
-  ``Obj(type_name, silent)``     an object of a known type (a client, a file, a project class)
+  ``Obj(type_name)``             an object of a known type (a client, a file, a project class)
   ``Deferred(base, steps)``      derived from a name of another module (or a project function's
                                  result), typed at link time
   ``SelfRef(cls)``               ``self`` / ``cls`` inside a method
@@ -18,7 +18,6 @@ from typing import NamedTuple
 from workeradvisor.scan import known
 from workeradvisor.scan.ruleindex import RuleIndex
 
-_NO_SILENCE: frozenset[str] = frozenset()
 _POOLS = known.THREAD_POOL_TYPES | known.PROCESS_POOL_TYPES
 
 
@@ -28,7 +27,6 @@ class QName(NamedTuple):
 
 class Obj(NamedTuple):
     type_name: str
-    silent: frozenset[str] = _NO_SILENCE  # categories already reported where the object was made
 
 
 class Deferred(NamedTuple):
@@ -45,7 +43,8 @@ class LocalVar(NamedTuple):
 
 
 Binding = QName | Obj | Deferred | SelfRef | LocalVar
-_OPTIONAL = frozenset({"typing.Optional", "typing.Union", "typing_extensions.Optional"})
+# Unions read as "X or None" (bare names too: flake8-async's files use them unimported)
+_OPTIONAL = frozenset({"typing.Optional", "typing.Union", "typing_extensions.Optional", "Optional", "Union"})
 
 
 def module_name_for(parts: tuple[str, ...]) -> str:
@@ -131,7 +130,7 @@ class Resolver:
                 return QName(f"{q}.{attr}")
             case SelfRef(cls):
                 return self.class_attrs.get((cls, attr)) or QName(f"{cls}.{attr}")
-            case Obj(type_name, _):  # a deep attribute keeps a library type (mongo client.db.collection)
+            case Obj(type_name):  # a deep attribute keeps a library type (mongo client.db.collection)
                 return Obj(type_name) if type_name in self.index.known_types else None
             case Deferred():
                 return base
@@ -156,7 +155,7 @@ class Resolver:
         func = node.func
         if type(func) is ast.Attribute:
             match self.resolve(func.value):
-                case Obj(type_name, _):
+                case Obj(type_name):
                     fac = self.index.factories.get(f"{type_name}.{func.attr}")
                     if fac:
                         return Obj(fac)
@@ -173,7 +172,7 @@ class Resolver:
         match self.resolve(func):
             case QName(q):
                 return self._call_qualname(q)
-            case Obj(type_name, _):
+            case Obj(type_name):
                 fac = self.index.factories.get(f"{type_name}.__call__")
                 return Obj(fac) if fac else None
             case Deferred(base, steps):
@@ -212,12 +211,9 @@ class Resolver:
         return None
 
     def _first_type(self, options: tuple[ast.expr, ...] | list[ast.expr]) -> Binding | None:
-        for option in options:
-            if not (type(option) is ast.Constant and option.value is None):
-                b = self.annotation_type(option)
-                if b is not None:
-                    return b
-        return None
+        """The one non-None member of a union; a union of two real types is ambiguous (None)."""
+        real = [o for o in options if not (type(o) is ast.Constant and o.value is None)]
+        return self.annotation_type(real[0]) if len(real) == 1 else None
 
     def _annotation_name(self, b: Binding | None) -> Binding | None:
         match b:

@@ -78,7 +78,8 @@ def build_index(rules: Iterable[Rule], all_rules: Mapping[str, Rule] | None = No
             raise ConfigError(f"{rule.source}: rule {rule.id}: match.factories must map names to type names")
         factories.update(fac)
     for rule in selected:
-        unknown = set(rule.match) - {*_LIST_KEYS, "factories", "context", "kind", "skip_lifespan", "releases_gil"}
+        unknown = set(rule.match) - {*_LIST_KEYS, "factories", "context", "kind", "skip_lifespan", "releases_gil",
+                                     "type_methods"}
         if unknown:
             raise ConfigError(f"{rule.source}: rule {rule.id}: unknown match key(s) {', '.join(sorted(unknown))}")
         ctx = rule.match.get("context", "async")
@@ -105,6 +106,12 @@ def build_index(rules: Iterable[Rule], all_rules: Mapping[str, Rule] | None = No
             calls.setdefault(name, []).append(rule.id)
         methods = _strings(rule, "methods")
         exempt = frozenset(_strings(rule, "cheap_methods"))
+        per_type = rule.match.get("type_methods", {}) or {}
+        if not isinstance(per_type, dict) or not all(
+                isinstance(v, list) and all(isinstance(m, str) for m in v) for v in per_type.values()):
+            raise ConfigError(f"{rule.source}: rule {rule.id}: match.type_methods must map types to method lists")
+        for type_name, names in per_type.items():
+            type_methods.setdefault(type_name, []).append((rule.id, frozenset(names)))
         for type_name in _strings(rule, "types"):
             type_methods.setdefault(type_name, []).append((rule.id, frozenset(methods) if methods else None))
             if exempt:

@@ -14,7 +14,7 @@ from workeradvisor.scan.calls import CallsMixin
 from workeradvisor.scan.defs import DefsMixin
 from workeradvisor.scan.entries import EntryMixin
 from workeradvisor.scan.facts import FileFacts, FuncFacts
-from workeradvisor.scan.resolve import _NO_SILENCE, Binding, LocalVar, Obj, QName, Resolver, SelfRef
+from workeradvisor.scan.resolve import Binding, LocalVar, Obj, QName, Resolver, SelfRef
 from workeradvisor.scan.routes import RouteMixin
 from workeradvisor.scan.ruleindex import RuleIndex
 
@@ -227,9 +227,7 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, Resolver):
                 b = LocalVar("")
         if b is None and value is not None:
             b = self.resolve(value)
-            if type(b) is Obj and type(value) is ast.Call and not self.func.is_module:
-                b = Obj(b.type_name, self.silencing_hits(value))
-            elif b is None and type(value) in (ast.Subscript, ast.BinOp):
+            if b is None and type(value) in (ast.Subscript, ast.BinOp):
                 b = self.annotation_type(value)  # a type alias: SessionDep = Annotated[Session, Depends()]
         for target in targets:
             self.bind_target(target, b)
@@ -263,14 +261,6 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, Resolver):
                 self.bind_target(elt, None)
         elif t is ast.Starred:
             self.bind_target(target.value, None)  # type: ignore[attr-defined]
-
-    def silencing_hits(self, call: ast.Call) -> frozenset[str]:
-        """Categories already reported at a local creating call (``open``), not repeated on ``f.read()``:
-        one finding per local object and category."""
-        callee = self.resolve(call.func)
-        if type(callee) is not QName:
-            return _NO_SILENCE
-        return frozenset(self.index.category[r] for r in self.index.match_call(callee.qualname))
 
     def visit_global(self, node: ast.Global) -> None:
         self.globals_declared.update(node.names)
@@ -310,9 +300,6 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, Resolver):
             self.visit(item.context_expr)
             if item.optional_vars is not None:
                 b = self.resolve(item.context_expr)
-                expr = item.context_expr
-                if type(b) is Obj and type(expr) is ast.Call and not self.func.is_module:
-                    b = Obj(b.type_name, self.silencing_hits(expr))
                 self.bind_target(item.optional_vars, b)
         for stmt in node.body:
             self.visit(stmt)
