@@ -16,6 +16,7 @@ class CallsMixin:
     defined: dict[str, FuncFacts]  # qualname -> facts of functions defined so far in this file
     cached_calls: set[int]  # ids of calls whose result is stored on self/cls/a module global
     in_cached: bool  # inside a function decorated with functools.cache & co.
+    awaited_direct: set[int]  # ids of calls under ``await`` itself (not ``async with``)
 
     def visit_call(self, node: ast.Call) -> None:
         func = node.func
@@ -61,7 +62,9 @@ class CallsMixin:
             if symbol in known.ROUTE_CLASSES:
                 self.note_route_table(node)
             rules = self.index.calls.get(symbol)
-            if rules:
+            if rules and id(node) in self.awaited_direct:
+                rules = ()  # awaited: an async API despite the name (``await open(...)`` of aiofiles & co.)
+            elif rules:
                 if self.reused_client(node):
                     rules = tuple(r for r in rules if self.index.category.get(r) != "client-per-request")
                 f.hits.extend(Hit(r, symbol, line, col) for r in rules)
@@ -91,7 +94,7 @@ class CallsMixin:
         type_name = recv.type_name
         symbol = f"{type_name}.{method}"
         rules = self.index.match_method(type_name, method) + list(self.index.calls.get(symbol, ()))
-        hits = [Hit(r, symbol, line, col) for r in rules]
+        hits = [Hit(r, symbol, line, col) for r in rules if self.index.category.get(r) not in recv.silent]
         if hits:
             self.func.hits.extend(hits)
         elif not rules and self.is_project(type_name):
@@ -197,14 +200,14 @@ class CallsMixin:
             match self.resolve(target.value):
                 case QName(q) | SelfRef(q):
                     return f"{q}.{target.attr}"
-                case Obj(type_name):
+                case Obj(type_name, _):
                     return f"{type_name}.{target.attr}"
             return None
         if t is ast.Name:
             match self.resolve(target):
                 case QName(q):
                     return q
-                case Obj(type_name):
+                case Obj(type_name, _):
                     return type_name
             return None
         self.visit(target)

@@ -35,7 +35,7 @@ class DefsMixin:
         self.detect_entry(node, f)
         ret = self.annotation_type(node.returns) if node.returns is not None else None
         match ret:
-            case Obj(type_name):
+            case Obj(type_name, _):
                 f.returns = type_name
             case Deferred(base, ()):
                 f.returns = base
@@ -44,6 +44,7 @@ class DefsMixin:
         saved = (self.func, self.local_prefix, self.cls, self.scopes, self.in_cached, self.globals_declared)
         self.func, self.local_prefix, self.cls = f, local + ".", None
         self.in_cached, self.globals_declared = self.is_cached(node), set()
+        f.once = self.in_cached and not [p for p in f.params if type(scope[p]) is not SelfRef]
         self.scopes = [s for s in self.scopes if id(s) not in self.class_scopes] + [scope]
         for stmt in node.body:
             self.visit(stmt)

@@ -58,6 +58,7 @@ class FuncFacts:
     lifespan: bool = False
     endpoint: bool = False
     entry: str = ""  # how the framework runs it: "route GET /x", "middleware", "lifespan", "cli", ...
+    once: bool = False  # functools.cache'd without arguments: its body runs once per process
     offloader: bool = False  # hands a callable parameter to a thread pool (datasette's execute_fn)
     returns: str = ""  # return annotation: a library type or a project name, resolved at link time
     params: tuple[str, ...] = ()

@@ -227,19 +227,24 @@ class Linker:
         out: dict[str, Reached] = {}
         step = ChainSite(self.display(f), ff.path, f.line)
         for hit in f.hits:
-            if hit.rule not in out and self.index.context.get(hit.rule) == ctx:
-                out[hit.rule] = Reached(hit.rule, hit.symbol, (step, ChainSite(hit.symbol, ff.path, hit.line)))
+            k = self.claim_key(hit.rule)
+            if k not in out and self.index.context.get(hit.rule) == ctx:
+                out[k] = Reached(hit.rule, hit.symbol, (step, ChainSite(hit.symbol, ff.path, hit.line)))
         if depth > 1:
             for edge in self.calls_of(f):
                 target = self.function(edge.target)
-                if target is None or target[0].is_async or target[0] is f:
+                if target is None or target[0].is_async or target[0] is f or target[0].once:
                     continue
                 for r in self.reach(target[0], target[1], depth - 1, ctx):
-                    if r.rule not in out:
-                        out[r.rule] = Reached(r.rule, r.symbol, (step, *r.chain))
+                    k = self.claim_key(r.rule)
+                    if k not in out:
+                        out[k] = Reached(r.rule, r.symbol, (step, *r.chain))
         result = list(out.values())
         self.memo[key] = result
         return result
+
+    def claim_key(self, rule: str) -> str:
+        return rule
 
     def link_route_tables(self, files: list[FileFacts]) -> list[RawFinding]:
         """Endpoints named in ``Route(...)`` tables become endpoints of the module that defines them."""
@@ -285,7 +290,7 @@ class Linker:
             return
         for name, line, col in self.calls_of(f):
             target = self.function(name)
-            if target is None or target[0].is_async:
+            if target is None or target[0].is_async or target[0].once:
                 continue
             for r in self.reach(target[0], target[1], self.max_depth, ctx):
                 if not (f.lifespan and r.rule in idx.skip_lifespan):

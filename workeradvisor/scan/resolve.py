@@ -3,7 +3,7 @@
 
 A binding says what a name or expression denotes; each kind is a small named tuple read with ``match``:
   ``QName(qualname)``            something importable: module, function, class
-  ``Obj(type_name)``             an object of a known type (a client, a file, a project class)
+  ``Obj(type_name, silent)``     an object of a known type (a client, a file, a project class)
   ``Deferred(base, steps)``      derived from a name of another module (or a project function's
                                  result), typed at link time
   ``SelfRef(cls)``               ``self`` / ``cls`` inside a method
@@ -27,6 +27,7 @@ class QName(NamedTuple):
 
 class Obj(NamedTuple):
     type_name: str
+    silent: frozenset[str] = frozenset()  # categories already reported where a sync helper made it
 
 
 class Deferred(NamedTuple):
@@ -130,7 +131,7 @@ class Resolver:
                 return QName(f"{q}.{attr}")
             case SelfRef(cls):
                 return self.class_attrs.get((cls, attr)) or QName(f"{cls}.{attr}")
-            case Obj(type_name):  # a deep attribute keeps a library type (mongo client.db.collection)
+            case Obj(type_name, _):  # a deep attribute keeps a library type (mongo client.db.collection)
                 return Obj(type_name) if type_name in self.index.known_types else None
             case Deferred():
                 return base
@@ -155,7 +156,7 @@ class Resolver:
         func = node.func
         if type(func) is ast.Attribute:
             match self.resolve(func.value):
-                case Obj(type_name):
+                case Obj(type_name, _):
                     fac = self.index.factories.get(f"{type_name}.{func.attr}")
                     if fac:
                         return Obj(fac)
@@ -172,7 +173,7 @@ class Resolver:
         match self.resolve(func):
             case QName(q):
                 return self._call_qualname(q)
-            case Obj(type_name):
+            case Obj(type_name, _):
                 fac = self.index.factories.get(f"{type_name}.__call__")
                 return Obj(fac) if fac else None
             case Deferred(base, steps):

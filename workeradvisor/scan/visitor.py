@@ -50,6 +50,7 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, Resolver):
         self.awaited: set[int] = set()  # ids of calls under ``await`` / ``async with``: async APIs by usage
         self.defined: dict[str, FuncFacts] = {}
         self.cached_calls: set[int] = set()
+        self.awaited_direct: set[int] = set()
         self.in_cached = False
         self.globals_declared: set[str] = set()
         self.handlers = {
@@ -141,6 +142,7 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, Resolver):
     def visit_await(self, node: ast.Await) -> None:
         if type(node.value) is ast.Call:
             self.awaited.add(id(node.value))
+            self.awaited_direct.add(id(node.value))
         self.visit(node.value)
 
     def visit_lambda(self, node: ast.Lambda) -> None:
@@ -227,7 +229,9 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, Resolver):
                 b = LocalVar("")
         if b is None and value is not None:
             b = self.resolve(value)
-            if b is None and type(value) in (ast.Subscript, ast.BinOp):
+            if type(b) is Obj and type(value) is ast.Call:
+                b = self.made_here(b, value)
+            elif b is None and type(value) in (ast.Subscript, ast.BinOp):
                 b = self.annotation_type(value)  # a type alias: SessionDep = Annotated[Session, Depends()]
         for target in targets:
             self.bind_target(target, b)
@@ -279,6 +283,17 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, Resolver):
             if type(t) is ast.Attribute or (type(t) is ast.Name and t.id in self.globals_declared):
                 self.cached_calls.add(id(value))
 
+    def made_here(self, b: Obj, call: ast.Call) -> Obj:
+        """In a sync helper, an object made by a reported call (``open``) is one claim: its reads and
+        writes are not reported again (the chain already names the helper). In async code every
+        call is its own claim, as in flake8-async."""
+        if self.func.is_async or self.func.is_module:
+            return b
+        callee = self.resolve(call.func)
+        if type(callee) is not QName:
+            return b
+        return Obj(b.type_name, frozenset(self.index.category[r] for r in self.index.match_call(callee.qualname)))
+
     def visit_assign(self, node: ast.Assign) -> None:
         self.note_cached(node.value, node.targets)
         self.visit(node.value)
@@ -300,6 +315,8 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, Resolver):
             self.visit(item.context_expr)
             if item.optional_vars is not None:
                 b = self.resolve(item.context_expr)
+                if type(b) is Obj and type(item.context_expr) is ast.Call:
+                    b = self.made_here(b, item.context_expr)
                 self.bind_target(item.optional_vars, b)
         for stmt in node.body:
             self.visit(stmt)
