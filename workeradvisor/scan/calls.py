@@ -6,17 +6,14 @@ import ast
 from sys import intern
 
 from workeradvisor.scan import known
-from workeradvisor.scan.facts import Edge, FuncFacts, Hit, PendingCall, ViaHelper
+from workeradvisor.scan.facts import Edge, Hit, PendingCall, ViaHelper
 from workeradvisor.scan.resolve import Deferred, LocalVar, Obj, QName, SelfRef
+from workeradvisor.scan.state import VisitorState
 
 
-class CallsMixin:
+class CallsMixin(VisitorState):
     """Mixed into the visitor; relies on its ``visit``, ``resolve`` and ``index``."""
 
-    defined: dict[str, FuncFacts]  # qualname -> facts of functions defined so far in this file
-    cached_calls: set[int]  # ids of calls whose result is stored on self/cls/a module global
-    in_cached: bool  # inside a function decorated with functools.cache & co.
-    awaited_direct: set[int]  # ids of calls under ``await`` itself (not ``async with``)
 
     def visit_call(self, node: ast.Call) -> None:
         func = node.func
@@ -156,11 +153,10 @@ class CallsMixin:
         """Lambdas, partials and functions handed to a project function: the linker decides
         whether that function offloads them (an offloader) or calls them inline."""
         for a in (*node.args, *(k.value for k in node.keywords)):
-            t = type(a)
-            if t is ast.Lambda:
+            if isinstance(a, ast.Lambda):
                 synthetic = self.lambda_function(a)
                 self.func.via.append(ViaHelper(helper, synthetic, True, a.lineno, a.col_offset))
-            elif t is ast.Name or t is ast.Attribute or t is ast.Call:
+            elif isinstance(a, ast.Name | ast.Attribute | ast.Call):
                 ref = self.plain_callable(a)
                 if ref is not None:
                     self.func.via.append(ViaHelper(helper, ref, False, a.lineno, a.col_offset))
@@ -178,8 +174,7 @@ class CallsMixin:
 
     def callable_ref(self, target: ast.expr) -> str | None:
         """The qualified name of the callable handed to a pool (through partial or a lambda)."""
-        t = type(target)
-        if t is ast.Call:
+        if isinstance(target, ast.Call):
             callee = self.resolve(target.func)
             if type(callee) is QName and callee.qualname in known.PARTIAL and target.args:
                 for a in target.args[1:]:
@@ -189,13 +184,13 @@ class CallsMixin:
                 return self.callable_ref(target.args[0])
             self.visit(target)
             return None
-        if t is ast.Lambda:
+        if isinstance(target, ast.Lambda):
             self.skip.add(id(target))
             body = target.body
             if type(body) is ast.Await:
                 body = body.value
             return self.callable_ref(body.func) if type(body) is ast.Call else None
-        if t is ast.Attribute:
+        if isinstance(target, ast.Attribute):
             self.visit(target.value)
             match self.resolve(target.value):
                 case QName(q) | SelfRef(q):
@@ -203,7 +198,7 @@ class CallsMixin:
                 case Obj(type_name, _):
                     return f"{type_name}.{target.attr}"
             return None
-        if t is ast.Name:
+        if isinstance(target, ast.Name):
             match self.resolve(target):
                 case QName(q):
                     return q

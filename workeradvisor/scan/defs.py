@@ -7,12 +7,12 @@ import ast
 from workeradvisor.scan import known
 from workeradvisor.scan.facts import FuncFacts
 from workeradvisor.scan.resolve import Binding, Deferred, LocalVar, Obj, QName, SelfRef
+from workeradvisor.scan.state import VisitorState
 
 
-class DefsMixin:
+class DefsMixin(VisitorState):
     """Mixed into the visitor; relies on its ``visit``, ``resolve`` and binding helpers."""
 
-    class_scopes: set[int]
 
     def visit_def(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for d in node.decorator_list:
@@ -20,9 +20,9 @@ class DefsMixin:
         args = node.args
         for d in args.defaults:
             self.visit(d)
-        for d in args.kw_defaults:
-            if d is not None:
-                self.visit(d)
+        for kd in args.kw_defaults:
+            if kd is not None:
+                self.visit(kd)
         local = self.local_prefix + node.name
         is_async = type(node) is ast.AsyncFunctionDef
         f = FuncFacts(f"{self.module}.{local}", local, self.module, is_async, node.lineno)
@@ -72,7 +72,7 @@ class DefsMixin:
                 scope[p.arg] = b if b is not None else LocalVar(p.arg)
         return scope
 
-    def is_lifespan(self, node: ast.AsyncFunctionDef) -> bool:
+    def is_lifespan(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         for d in node.decorator_list:
             target = d.func if type(d) is ast.Call else d
             b = self.resolve(target)
@@ -118,8 +118,8 @@ class DefsMixin:
                 b = self.annotation_type(stmt.annotation) or (self.resolve(stmt.value) if stmt.value else None)
                 if b is not None and type(b) is not LocalVar:
                     self.class_attrs[(qual, stmt.target.id)] = b
-            elif type(stmt) in (ast.FunctionDef, ast.AsyncFunctionDef):
-                assigns = [s for s in stmt.body if type(s) in (ast.Assign, ast.AnnAssign)]
+            elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                assigns = [s for s in stmt.body if isinstance(s, ast.Assign | ast.AnnAssign)]
                 if not assigns:
                     continue
                 self.scopes.append(self.param_scope(stmt))

@@ -118,7 +118,8 @@ def scan_paths(paths: Sequence[str | os.PathLike[str]], *, rules_dirs: Sequence[
     all_rules = scan_rules([*config.rules_dirs, *rules_dirs])
     rules = select_rules(all_rules, tuple(select) or config.select, (*config.ignore, *ignore))
     index = build_index(rules.values(), all_rules)
-    exclude = (str(config.root or cwd), config.exclude_spec()) if config.exclude else None
+    spec = config.exclude_spec()
+    exclude = (str(config.root or cwd), spec) if spec is not None else None
     src_roots = tuple(str(p.resolve()) for p in config.src)
     files, errors = discover(paths, cwd, exclude, src_roots)
     results = run_files(files, index, _tokens(files), jobs or cpu_count())

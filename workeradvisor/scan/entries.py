@@ -10,9 +10,10 @@ import ast
 from workeradvisor.scan import known
 from workeradvisor.scan.facts import FuncFacts
 from workeradvisor.scan.resolve import QName
+from workeradvisor.scan.state import VisitorState
 
 
-class EntryMixin:
+class EntryMixin(VisitorState):
     """Mixed into the visitor; relies on its ``resolve``, ``func``, ``cls`` and ``facts``."""
 
     def detect_entry(self, node: ast.FunctionDef | ast.AsyncFunctionDef, f: FuncFacts) -> None:

@@ -205,7 +205,7 @@ class Resolver:
             return None
         if t is ast.Constant and isinstance(ann.value, str):  # type: ignore[union-attr]
             try:
-                parsed = ast.parse(ann.value, mode="eval").body  # type: ignore[union-attr]
+                parsed = ast.parse(ann.value, mode="eval").body  # type: ignore[union-attr,attr-defined]
             except SyntaxError:
                 return None
             return self.annotation_type(parsed)

@@ -7,12 +7,12 @@ import ast
 from workeradvisor.scan import known
 from workeradvisor.scan.facts import Edge, FuncFacts, Hit
 from workeradvisor.scan.resolve import QName
+from workeradvisor.scan.state import VisitorState
 
 
-class RouteMixin:
+class RouteMixin(VisitorState):
     """Mixed into the visitor; relies on its ``resolve`` and ``facts``."""
 
-    router_prefix: dict[str, str]
 
     def note_router(self, name: str, call: ast.Call) -> None:
         b = self.resolve(call.func)
@@ -37,7 +37,7 @@ class RouteMixin:
             if verb in ("api_route", "route", "view"):
                 method = "GET"
                 for k in dec.keywords:
-                    if k.arg == "methods" and type(k.value) in (ast.List, ast.Tuple) and k.value.elts:
+                    if k.arg == "methods" and isinstance(k.value, ast.List | ast.Tuple) and k.value.elts:
                         e = k.value.elts[0]
                         method = str(e.value).upper() if type(e) is ast.Constant else "GET"
             owner = dec.func.value
@@ -49,7 +49,7 @@ class RouteMixin:
             if rule and not f.is_async and verb != "websocket":
                 f.hits.append(Hit(rule, f.local, node.lineno, node.col_offset))
             for k in dec.keywords:
-                if k.arg == "dependencies" and type(k.value) in (ast.List, ast.Tuple):
+                if k.arg == "dependencies" and isinstance(k.value, ast.List | ast.Tuple):
                     self.depends_in(k.value.elts, f)
 
     def note_route_table(self, call: ast.Call) -> None:
@@ -64,7 +64,7 @@ class RouteMixin:
             return
         method = "GET"
         for k in call.keywords:
-            if k.arg == "methods" and type(k.value) in (ast.List, ast.Tuple) and k.value.elts:
+            if k.arg == "methods" and isinstance(k.value, ast.List | ast.Tuple) and k.value.elts:
                 e = k.value.elts[0]
                 method = str(e.value).upper() if type(e) is ast.Constant else "GET"
         self.facts.route_refs.append((method, path.value, b.qualname))

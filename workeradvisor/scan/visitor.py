@@ -8,6 +8,8 @@ linker once every file is known, so this pass never needs other files.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from typing import Any
 
 from workeradvisor.scan import known
 from workeradvisor.scan.calls import CallsMixin
@@ -53,7 +55,7 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, Resolver):
         self.awaited_direct: set[int] = set()
         self.in_cached = False
         self.globals_declared: set[str] = set()
-        self.handlers = {
+        self.handlers: dict[type, Callable[[Any], None]] = {
             ast.Call: self.visit_call,
             ast.FunctionDef: self.visit_def,
             ast.AsyncFunctionDef: self.visit_def,
@@ -117,7 +119,7 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, Resolver):
                     if type(item) not in _LEAVES:
                         self.visit(item)
             elif type(value) not in _LEAVES:
-                self.visit(value)
+                self.visit(value)  # type: ignore[arg-type]
 
     def visit_if(self, node: ast.If) -> None:
         test = node.test
@@ -221,7 +223,7 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, Resolver):
 
     def bind_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
         value = node.value
-        targets = node.targets if type(node) is ast.Assign else [node.target]
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         b: Binding | None = None
         if type(node) is ast.AnnAssign:
             b = self.annotation_type(node.annotation)  # an annotated local type wins over the value
