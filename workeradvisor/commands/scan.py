@@ -55,6 +55,8 @@ def scan(
     rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra directory of rule YAML files.")] = None,
     max_depth: Annotated[int | None, typer.Option("--max-depth", min=0, help="How deep to follow sync calls (4).")
                          ] = None,
+    include_unserved: Annotated[bool, typer.Option(
+        "--include-unserved", help="Also report code that is never served: tests/, scripts/, CLI commands.")] = False,
 ) -> None:
     """Find blocking calls, CPU work on the loop, sync endpoints and per-request clients (never imports code)."""
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
@@ -63,7 +65,8 @@ def scan(
     config = load_config(Path.cwd())
     depth = max_depth if max_depth is not None else config.max_depth if config.max_depth is not None else 4
     result = scan_paths([str(p) for p in paths], rules_dirs=tuple(rules or ()), select=_ids(select),
-                        ignore=_ids(ignore), max_depth=depth, config=config)
+                        ignore=_ids(ignore), max_depth=depth, config=config,
+                        include_unserved=include_unserved or None)
     all_rules = scan_rules([*config.rules_dirs, *(rules or ())])
     chosen = select_rules(all_rules, _ids(select) or config.select, (*config.ignore, *_ids(ignore)))
     text = _RENDERERS[format.value].render(result.findings, chosen, errors=result.errors, summary=result.summary,

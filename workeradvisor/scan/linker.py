@@ -10,7 +10,7 @@ from typing import NamedTuple
 from workeradvisor.models.scan import ChainSite
 from workeradvisor.scan.facts import Edge, FileFacts, FuncFacts, Hit
 from workeradvisor.scan.fileworker import is_suppressed
-from workeradvisor.scan.ruleindex import RuleIndex
+from workeradvisor.scan.ruleindex import GIL_HOLDING, RuleIndex
 
 
 class Reached(NamedTuple):
@@ -303,14 +303,16 @@ class Linker:
         cpu_rule = idx.kinds.get("offload-cpu")
         if not cpu_rule:
             return
-        holding = idx.cpu_rules - idx.releases_gil
+        holding = (idx.cpu_rules - idx.releases_gil) | {GIL_HOLDING}
         for name, line, col in self.offloads_of(f):
             if name in idx.gil_holding_calls:
                 yield RawFinding(ff, f, cpu_rule, name, line, col)
                 continue
             target = self.function(name)
             if target and not target[0].is_async:
-                for r in self.reach(target[0], target[1], self.max_depth, "async"):
+                reached = [*self.reach(target[0], target[1], self.max_depth, "async"),
+                           *self.reach(target[0], target[1], self.max_depth, "offloaded")]
+                for r in reached:
                     if r.rule in holding:
                         start = ChainSite(f.local, ff.path, line)
                         yield RawFinding(ff, f, cpu_rule, r.symbol, line, col, (start, *r.chain))

@@ -14,6 +14,9 @@ from workeradvisor.errors import ConfigError
 from workeradvisor.rulebook import Rule
 
 CONTEXTS = ("async", "module", "anywhere")
+# Pseudo rule recorded at GIL-holding calls (the offload-cpu rule's ``holds_gil``): never reported
+# itself (its context matches no function), it lets WA331 see json/re/... inside offloaded code.
+GIL_HOLDING = "~gil"
 KINDS = ("sync-endpoint", "sync-dependency", "offload-cpu")
 _LIST_KEYS = ("calls", "types", "methods", "method_names", "cheap_methods", "holds_gil")
 
@@ -118,6 +121,10 @@ def build_index(rules: Iterable[Rule], all_rules: Mapping[str, Rule] | None = No
                 cheap[type_name] = cheap.get(type_name, frozenset()) | exempt
         for name in _strings(rule, "method_names"):
             method_names.setdefault(name, []).append(rule.id)
+    if holding and kinds.get("offload-cpu"):
+        context[GIL_HOLDING] = "offloaded"
+        for name in holding:
+            calls.setdefault(name, []).append(GIL_HOLDING)
     known = set(type_methods) | set(factories.values())
     return RuleIndex(
         calls={k: tuple(v) for k, v in calls.items()},
