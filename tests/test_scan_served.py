@@ -31,7 +31,7 @@ def test_unserved_code_only_on_request() -> None:
     full = _scan(ROOT, str(APP), include_unserved=True)
     unserved = {(Path(f.path).name, f.rule, f.entry) for f in full.findings if f.context == "unserved"}
     assert ("cli.py", "WA111", "cli servedapp.cli.main") in unserved  # reached from a click command
-    assert ("test_login.py", "WA111", "tests/") in unserved
+    assert ("login_flow.py", "WA111", "tests/") in unserved
     assert ("seed.py", "WA101", "scripts/") in unserved
 
 
