@@ -38,10 +38,10 @@ def test_unserved_code_only_on_request() -> None:
 def test_contexts_and_entries() -> None:
     result = _scan(ROOT, str(APP))
     by_line = {(Path(f.path).name, f.line): f for f in result.findings}
-    login = by_line[("main.py", 56)]
+    login = by_line[("main.py", 57)]
     assert (login.rule, login.context, login.entry) == ("WA201", "request", "route POST /login servedapp.main.login")
     assert login.chain[-1].symbol == "bcrypt.checkpw"  # the costly call, not gensalt
-    mw = by_line[("main.py", 37)]
+    mw = by_line[("main.py", 38)]
     assert (mw.context, mw.entry) == ("request", "middleware servedapp.main.SchemaMiddleware.dispatch")
     startup = [f for f in result.findings if f.rule == "WA390"]
     assert len(startup) == 1 and startup[0].severity == "info" and startup[0].context == "startup"

@@ -50,6 +50,13 @@ class DefsMixin(VisitorState):
             self.visit(stmt)
         self.func, self.local_prefix, self.cls, self.scopes, self.in_cached, self.globals_declared = saved
 
+    def note_default(self, qual: str, name: str, value: ast.expr | None) -> None:
+        """A class field's bool default (``flag: bool = False`` / ``Field(default=True)``)."""
+        if isinstance(value, ast.Call):
+            value = next((k.value for k in value.keywords if k.arg == "default"), value.args[0] if value.args else None)
+        if isinstance(value, ast.Constant) and isinstance(value.value, bool):
+            self.facts.class_defaults[f"{qual}.{name}"] = value.value
+
     def is_cached(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         for d in node.decorator_list:
             b = self.resolve(d.func if type(d) is ast.Call else d)
@@ -114,7 +121,8 @@ class DefsMixin(VisitorState):
         saved_func = self.func
         self.func = FuncFacts(qual, "", self.module, False, node.lineno)  # scratch: never recorded
         for stmt in node.body:
-            if type(stmt) is ast.AnnAssign and type(stmt.target) is ast.Name:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                self.note_default(qual, stmt.target.id, stmt.value)
                 b = self.annotation_type(stmt.annotation) or (self.resolve(stmt.value) if stmt.value else None)
                 if b is not None and type(b) is not LocalVar:
                     self.class_attrs[(qual, stmt.target.id)] = b

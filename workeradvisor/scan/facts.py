@@ -69,6 +69,8 @@ class FuncFacts:
     offloads: list[Edge] = field(default_factory=list)  # project callables sent to a thread pool
     depends: list[Edge] = field(default_factory=list)  # Depends(target) declared by this function
     via: list[ViaHelper] = field(default_factory=list)
+    # ``if settings.flag:`` branches: (flag qualname, branch runs when flag is true, first line, last line)
+    guards: list[tuple[str, bool, int, int]] = field(default_factory=list)
     refs: list[tuple[str, str]] = field(default_factory=list)  # (entry kind, qualname) registered here
 
 
@@ -87,3 +89,4 @@ class FileFacts:
     unserved: str = ""  # why the whole file never serves requests ("tests/", "conftest.py", ...)
     framework: bool = False  # imports a web framework (FastAPI, Starlette, aiohttp, Django, ...)
     cli: bool = False  # imports click / typer / argparse
+    class_defaults: dict[str, bool] = field(default_factory=dict)  # "mod.Class.field" -> bool default

@@ -42,6 +42,7 @@ class Linker:
         self.aliases: dict[str, str] = {}
         self.bases: dict[str, tuple[str, ...]] = {}
         self.global_types: dict[str, str] = {}
+        self.defaults: dict[str, bool] = {}
         self.by_func: dict[int, FileFacts] = {}
         self.by_tail: dict[str, list[str]] = {}  # name inside its module -> full keys (scan roots vary)
         for ff in files:
@@ -54,6 +55,7 @@ class Linker:
             self.aliases.update(ff.aliases)
             self.bases.update(ff.class_bases)
             self.global_types.update(ff.global_types)
+            self.defaults.update(ff.class_defaults)
             for key in (*ff.aliases, *ff.class_bases, *ff.global_types):
                 self.by_tail.setdefault(key[cut:], []).append(key)
         self.memo: dict[tuple[str, int, str], list[Reached]] = {}
@@ -196,6 +198,39 @@ class Linker:
                     self._typed_hits(ff, f, t, rest[-1], line, col)
         if f.pending or f.edges:
             f.hits.sort(key=lambda h: (h.line, h.col))
+        if f.guards:
+            self.drop_dead_branches(f)
+
+    def flag_default(self, name: str) -> bool | None:
+        """The default of ``settings.flag``: the bool default of the field on the global's class or a base."""
+        found = self.typed_prefix(name)
+        if found is None or len(found[1]) != 1:
+            return None
+        todo, seen = [found[0]], set()
+        while todo:
+            cls = self.canonical(todo.pop(0))
+            if cls in seen:
+                continue
+            seen.add(cls)
+            value = self.defaults.get(f"{cls}.{found[1][0]}")
+            if value is not None:
+                return value
+            todo.extend(self.bases.get(cls, ()))
+        return None
+
+    def drop_dead_branches(self, f: FuncFacts) -> None:
+        """Hits and calls in a branch the flag's default never runs are not loop claims."""
+        dead = [(first, last) for flag, runs_when, first, last in f.guards
+                if (value := self.flag_default(flag)) is not None and value is not runs_when]
+        if not dead:
+            return
+
+        def live(line: int) -> bool:
+            return not any(first <= line <= last for first, last in dead)
+
+        f.hits = [h for h in f.hits if live(h.line)]
+        f.edges = [e for e in f.edges if live(e.line)]
+        f.via = [v for v in f.via if live(v.line)]
 
     def is_offloader(self, helper: str) -> bool:
         target = self.function(helper)

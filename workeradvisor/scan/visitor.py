@@ -127,7 +127,25 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, Resolver):
                 and test.left.id == "__name__"):
             self.main_block(node)  # ``if __name__ == "__main__":`` does not run at import or when served
             return
+        if not self.func.is_module:
+            self.note_guard(node)
         self.visit_children(node)
+
+    def note_guard(self, node: ast.If) -> None:
+        """``if settings.flag:`` / ``if not settings.flag:``: the linker drops the branch the flag's
+        default never takes (a blocking call behind a feature that is off by default)."""
+        test, polarity = node.test, True
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, polarity = test.operand, False
+        if not isinstance(test, ast.Attribute):
+            return
+        b = self.resolve(test)
+        if type(b) is not QName or not self.is_project(b.qualname):
+            return
+        for body, runs_when in ((node.body, polarity), (node.orelse, not polarity)):
+            if body:
+                last = body[-1].end_lineno or body[-1].lineno
+                self.func.guards.append((b.qualname, runs_when, body[0].lineno, last))
 
     def main_block(self, node: ast.If) -> None:
         """The script entry: its code is visited as an unserved pseudo-function."""
