@@ -345,8 +345,11 @@ class Linker:
                 continue
             target = self.function(name)
             if target and not target[0].is_async:
-                reached = [*self.reach(target[0], target[1], self.max_depth, "async"),
-                           *self.reach(target[0], target[1], self.max_depth, "offloaded")]
+                reached = self.reach(target[0], target[1], self.max_depth, "async")
+                if not any(idx.category.get(r.rule, "").startswith("blocking-") for r in reached):
+                    # json/re/... count only when the offloaded work waits on nothing: with I/O in it,
+                    # a thread is the right tool (the GIL is released while it waits)
+                    reached = [*reached, *self.reach(target[0], target[1], self.max_depth, "offloaded")]
                 for r in reached:
                     if r.rule in holding:
                         start = ChainSite(f.local, ff.path, line)
