@@ -59,8 +59,8 @@ class CallsMixin(VisitorState):
             if symbol in known.ROUTE_CLASSES:
                 self.note_route_table(node)
             rules = self.index.calls.get(symbol)
-            if rules and id(node) in self.awaited_direct:
-                rules = ()  # awaited: an async API despite the name (``await open(...)`` of aiofiles & co.)
+            if rules and id(node) in self.awaited_direct and symbol in self.index.factories:
+                rules = ()  # an awaited constructor is an async API of the same name (``await open()``)
             elif rules:
                 if self.reused_client(node):
                     rules = tuple(r for r in rules if self.index.category.get(r) != "client-per-request")
@@ -91,7 +91,8 @@ class CallsMixin(VisitorState):
         type_name = recv.type_name
         symbol = f"{type_name}.{method}"
         rules = self.index.match_method(type_name, method) + list(self.index.calls.get(symbol, ()))
-        hits = [Hit(r, symbol, line, col) for r in rules if self.index.category.get(r) not in recv.silent]
+        silent = recv.silent if not self.func.is_async else frozenset()  # only in the sync helper that made it
+        hits = [Hit(r, symbol, line, col) for r in rules if self.index.category.get(r) not in silent]
         if hits:
             self.func.hits.extend(hits)
         elif not rules and self.is_project(type_name):
