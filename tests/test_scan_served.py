@@ -82,12 +82,19 @@ def test_src_layout_and_config(tmp_path: Path) -> None:
     assert [(f.path, f.line, f.rule) for f in result.findings] == [("src/app.py", 4, "WA111")]
 
 
-@pytest.mark.skipif(sys.version_info >= (3, 12), reason="the running grammar already has PEP 695")
+# (grammar the running Python lacks, sample files, the version the error must ask for)
+_NEWER = ((3, 12), ("type Alias = int\n", "def first[T](x: T) -> T:\n    return x\n"), "3.12", "PEP 695") \
+    if sys.version_info < (3, 12) else \
+    ((3, 14), ("try:\n    pass\nexcept ValueError, TypeError:\n    pass\n",) * 2, "3.14", "PEP 758")
+
+
+@pytest.mark.skipif(sys.version_info >= _NEWER[0], reason="the running grammar already has it")
 def test_newer_syntax_reported_once_per_run(tmp_path: Path) -> None:
-    (tmp_path / "a.py").write_text("type Alias = int\n")
-    (tmp_path / "b.py").write_text("def first[T](x: T) -> T:\n    return x\n")
+    _, samples, version, pep = _NEWER
+    (tmp_path / "a.py").write_text(samples[0])
+    (tmp_path / "b.py").write_text(samples[1])
     (tmp_path / "c.py").write_text("x = (\n")
     result = _scan(tmp_path, ".")
-    newer = [e for e in result.errors if "run workeradvisor under Python >= 3.12" in e.message]
-    assert len(newer) == 1 and "PEP 695" in newer[0].message and "1 more file" in newer[0].message
+    newer = [e for e in result.errors if f"run workeradvisor under Python >= {version}" in e.message]
+    assert len(newer) == 1 and pep in newer[0].message and "1 more file" in newer[0].message
     assert any(e.path == "c.py" and "syntax error" in e.message for e in result.errors)
