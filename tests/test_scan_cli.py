@@ -43,7 +43,7 @@ def test_json_for_examples_is_valid_and_stable(cli) -> None:
     assert set(doc) == {"version", "files_scanned", "errors", "summary", "findings"}
     assert doc["version"] == 1 and doc["files_scanned"] > 0
     keys = {"rule", "name", "category", "severity", "path", "line", "col", "function", "symbol", "message", "fix",
-            "chain", "chain_sites"}
+            "chain", "chain_sites", "context", "entry"}
     assert doc["findings"] and all(set(f) == keys for f in doc["findings"])
     assert all(not f["path"].startswith("/") for f in doc["findings"])
     assert {"files_scanned", "async_endpoints", "sync_endpoints", "async_ratio", "findings_by_category"} <= set(
@@ -144,19 +144,19 @@ def test_user_rules_and_pyproject_config(tmp_path: Path, cli) -> None:
         fail-on = "warning"
 
         [tool.workeradvisor.per-file-ignores]
-        "scripts/*.py" = ["WA101"]
+        "tools/*.py" = ["WA101"]
     """))
     (tmp_path / "app.py").write_text(
         "import legacy, time\n\nasync def h():\n    legacy.fetch()\n    time.sleep(1)\n    legacy.other()\n")
     (tmp_path / "generated").mkdir()
     (tmp_path / "generated" / "gen.py").write_text(BLOCKING)
-    (tmp_path / "scripts").mkdir()
-    (tmp_path / "scripts" / "tool.py").write_text(BLOCKING)
-    (tmp_path / "scripts" / "warn.py").write_text(WARN_ONLY)
+    (tmp_path / "tools").mkdir()  # not scripts/: that is unserved code, never reported by default
+    (tmp_path / "tools" / "tool.py").write_text(BLOCKING)
+    (tmp_path / "tools" / "warn.py").write_text(WARN_ONLY)
     proc = cli("scan", ".", "--format", "json", cwd=tmp_path)
     doc = json.loads(proc.stdout)
     got = sorted((f["path"], f["line"], f["rule"]) for f in doc["findings"])
-    assert got == [("app.py", 4, "WA401"), ("scripts/warn.py", 4, "WA124")]
+    assert got == [("app.py", 4, "WA401"), ("tools/warn.py", 4, "WA124")]
     assert proc.returncode == 1  # fail-on = warning from pyproject
     assert doc["files_scanned"] == 3
 

@@ -75,6 +75,8 @@ def scan(
         help="Build the call graph from all of DIR but report only findings in the PATHS given "
              "(the pre-commit hook: chains across modules, findings only in the files being committed).",
     )] = None,
+    include_unserved: Annotated[bool, typer.Option(
+        "--include-unserved", help="Also report code that is never served: tests/, scripts/, CLI commands.")] = False,
 ) -> None:
     """Find blocking calls, CPU work on the loop, sync endpoints and per-request clients (never imports code)."""
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
@@ -85,7 +87,8 @@ def scan(
     depth = max_depth if max_depth is not None else config.max_depth if config.max_depth is not None else 4
     roots = [str(graph_root)] if graph_root is not None else [str(p) for p in paths]
     result = scan_paths(roots, rules_dirs=tuple(rules or ()), select=_ids(select),
-                        ignore=_ids(ignore), max_depth=depth, config=config)
+                        ignore=_ids(ignore), max_depth=depth, config=config,
+                        include_unserved=include_unserved or None)
     if graph_root is not None:
         result = only_in(result, paths)
     _, chosen = chosen_rules(config, tuple(rules or ()), _ids(select), _ids(ignore))

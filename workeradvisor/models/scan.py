@@ -43,6 +43,8 @@ class Finding:
     fix: str
     # e.g. charge -> gateway.post_charge -> requests.post at billing/gateway.py:40
     chain: tuple[ChainSite, ...] = ()
+    context: str = "request"  # how the code runs: "request" | "startup" | "unserved"
+    entry: str = ""  # the entry point that reaches it, e.g. "route GET /login app.views.login"; "" if unknown
 
     @property
     def chain_text(self) -> str:

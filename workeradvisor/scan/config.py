@@ -13,7 +13,7 @@ from workeradvisor.errors import ConfigError
 from workeradvisor.safeio import MAX_CONFIG_FILE, read_bounded
 
 FAIL_ON = ("error", "warning", "info", "never")
-_KEYS = {"select", "ignore", "exclude", "per-file-ignores", "rules", "fail-on", "max-depth"}
+_KEYS = {"select", "ignore", "exclude", "per-file-ignores", "rules", "fail-on", "max-depth", "include-unserved", "src"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class ScanConfig:
     rules_dirs: tuple[Path, ...] = ()
     fail_on: str | None = None
     max_depth: int | None = None
+    include_unserved: bool = False  # report tests/, scripts/, CLI commands too
+    src: tuple[Path, ...] = ()  # import roots (module names are taken relative to them)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def exclude_spec(self) -> pathspec.PathSpec | None:
@@ -76,8 +78,13 @@ def load_config(start: Path) -> ScanConfig:
     depth = section.get("max-depth")
     if depth is not None and (not isinstance(depth, int) or depth < 0):
         raise ConfigError(f"{where}.max-depth must be a non-negative integer")
+    unserved = section.get("include-unserved", False)
+    if not isinstance(unserved, bool):
+        raise ConfigError(f"{where}.include-unserved must be true or false")
     return ScanConfig(
         root=path.parent,
+        include_unserved=unserved,
+        src=tuple(path.parent / d for d in _str_list(section.get("src", []), f"{where}.src")),
         select=_str_list(section.get("select", []), f"{where}.select"),
         ignore=_str_list(section.get("ignore", []), f"{where}.ignore"),
         exclude=_str_list(section.get("exclude", []), f"{where}.exclude"),

@@ -22,7 +22,8 @@ _Spec = tuple[str, pathspec.PathSpec]  # (base directory, patterns relative to i
 class SourceFile:
     path: str  # as opened
     display: str  # relative to cwd, "/" separators
-    module: str  # dotted module name (from the path relative to cwd, or to the root's parent)
+    module: str  # dotted module name, from its import root (see ``_module``)
+    rel: tuple[str, ...] = ()  # path parts relative to the scanned directory (served-code model)
 
 
 def display_path(path: str, cwd: str) -> str:
@@ -30,9 +31,32 @@ def display_path(path: str, cwd: str) -> str:
     return rel.replace(os.sep, "/")
 
 
-def _module(path: str, root: str, cwd: str) -> str:
+def _package_root(directory: str) -> str | None:
+    """The directory holding the top package above ``directory`` (walking up through ``__init__.py``)."""
+    if not os.path.isfile(os.path.join(directory, "__init__.py")):
+        return None
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return directory
+
+
+def _module(path: str, root: str, cwd: str, src_roots: tuple[str, ...] = ()) -> str:
+    """Module names come from the import root, so the same chains are found wherever the scan
+    starts: a configured ``src`` root, else the top of the package (``__init__.py`` chain), else
+    below a ``src/`` directory, else relative to cwd (or the scan root's parent)."""
     absolute = os.path.abspath(path)
-    base = cwd if absolute.startswith(cwd + os.sep) else os.path.dirname(os.path.abspath(root))
+    base = next((r for r in src_roots if absolute.startswith(r + os.sep)), None)
+    if base is None:
+        base = _package_root(os.path.dirname(absolute))
+    if base is None:
+        base = cwd if absolute.startswith(cwd + os.sep) else os.path.dirname(os.path.abspath(root))
+        parts = Path(os.path.relpath(absolute, base)).parts
+        if "src" in parts[:-1]:  # a src/ layout: modules are named below it
+            last = max(i for i, p in enumerate(parts[:-1]) if p == "src")
+            base = os.path.join(base, *parts[: last + 1])
     parts = tuple(Path(os.path.relpath(absolute, base)).parts)
     return module_name_for(parts)
 
@@ -72,8 +96,9 @@ def _ignored(path: str, is_dir: bool, specs: list[_Spec]) -> bool:
 
 
 class _Walker:
-    def __init__(self, cwd: str, exclude: _Spec | None) -> None:
+    def __init__(self, cwd: str, exclude: _Spec | None, src_roots: tuple[str, ...] = ()) -> None:
         self.cwd = cwd
+        self.src_roots = src_roots
         self.files: list[SourceFile] = []
         self.errors: list[ScanError] = []
         self.seen_files: set[str] = set()
@@ -87,7 +112,9 @@ class _Walker:
         if real in self.seen_files:
             return
         self.seen_files.add(real)
-        self.files.append(SourceFile(path, display_path(path, self.cwd), _module(path, root, self.cwd)))
+        rel = tuple(Path(os.path.relpath(os.path.abspath(path), root)).parts)
+        self.files.append(SourceFile(path, display_path(path, self.cwd), _module(path, root, self.cwd, self.src_roots),
+                                     rel))
 
     def walk(self, directory: str, root: str, specs: list[_Spec], active: set[str]) -> int:
         """Walk one directory; returns the number of Python files found below it."""
@@ -135,10 +162,10 @@ class _Walker:
         return found
 
 
-def discover(paths: Iterable[str | os.PathLike[str]], cwd: str, exclude: _Spec | None = None
-             ) -> tuple[list[SourceFile], list[ScanError]]:
-    """``exclude`` is (base directory, patterns) from the configuration."""
-    walker = _Walker(cwd, exclude)
+def discover(paths: Iterable[str | os.PathLike[str]], cwd: str, exclude: _Spec | None = None,
+             src_roots: tuple[str, ...] = ()) -> tuple[list[SourceFile], list[ScanError]]:
+    """``exclude`` is (base directory, patterns) from the configuration; ``src_roots`` absolute import roots."""
+    walker = _Walker(cwd, exclude, src_roots)
     for raw in paths:
         path = os.fspath(raw)
         if not os.path.lexists(path):

@@ -11,20 +11,24 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from workeradvisor import deathwatch, environment
 from workeradvisor.errors import ConfigError
 from workeradvisor.models.scan import Finding, Route, ScanError, ScanResult, ScanSummary
 from workeradvisor.rulebook import SEVERITIES, Rule, load_rules
+from workeradvisor.scan import known
 from workeradvisor.scan.config import ScanConfig, load_config
 from workeradvisor.scan.discover import SourceFile, discover
 from workeradvisor.scan.facts import FileFacts
-from workeradvisor.scan.fileworker import scan_file
-from workeradvisor.scan.linker import Linker
+from workeradvisor.scan.fileworker import collapse_newer_syntax, scan_file
+from workeradvisor.scan.linker import Linker, RawFinding
 from workeradvisor.scan.ruleindex import RuleIndex, build_index
+from workeradvisor.scan.served import STARTUP, UNSERVED, Served, unserved_reason
 
 SCAN_RULE_LIMIT = 500  # scan owns WA100-WA499; the deployment gate (check) owns WA500+
+STARTUP_RULE = "WA390"  # loop claims in startup-only code, folded into one info finding
 PARALLEL_MIN_FILES = 48  # below this, starting processes costs more than it saves
 
 _INDEX: RuleIndex | None = None
@@ -140,30 +144,67 @@ def chosen_rules(config: ScanConfig, rules_dirs: Sequence[Path] = (), select: Se
 
 def scan_paths(paths: Sequence[str | os.PathLike[str]], *, rules_dirs: Sequence[Path] = (), select: Sequence[str] = (),
                ignore: Sequence[str] = (), max_depth: int = 4, config: ScanConfig | None = None,
-               jobs: int | None = None) -> ScanResult:
+               jobs: int | None = None, include_unserved: bool | None = None) -> ScanResult:
     """Scan ``paths`` statically (never importing them). ``config`` defaults to the nearest
-    pyproject.toml's ``[tool.workeradvisor]``; explicit arguments add to / override it."""
+    pyproject.toml's ``[tool.workeradvisor]``; explicit arguments add to / override it.
+    Code that is never served (tests, scripts, CLI commands) is left out unless ``include_unserved``."""
     cwd = os.getcwd()
     config = load_config(Path(cwd)) if config is None else config
     all_rules, rules = chosen_rules(config, rules_dirs, select, ignore)
     index = build_index(rules.values(), all_rules)
-    exclude = (str(config.root or cwd), config.exclude_spec()) if config.exclude else None
-    files, errors = discover(paths, cwd, exclude)
+    spec = config.exclude_spec()
+    exclude = (str(config.root or cwd), spec) if spec is not None else None
+    src_roots = tuple(str(p.resolve()) for p in config.src)
+    files, errors = discover(paths, cwd, exclude, src_roots)
     results = run_files(files, index, _tokens(files), jobs or cpu_count())
-    facts = [r for r in results if isinstance(r, FileFacts)]
-    errors += [r for r in results if isinstance(r, ScanError)]
+    facts = []
+    for src, r in zip(files, results, strict=True):
+        if isinstance(r, FileFacts):
+            r.unserved = unserved_reason(src.rel)
+            facts.append(r)
+        else:
+            errors.append(r)
+    errors = collapse_newer_syntax(errors)
     with no_gc():
-        raw = Linker(facts, index, max_depth).findings(facts)
-    findings: dict[tuple, Finding] = {}
-    for ff, f, rule_id, symbol, line, col, chain in raw:
-        rule = rules[rule_id]
-        finding = Finding(rule_id, rule.name, rule.category, rule.severity, ff.path, line, col, f.qualname, symbol,
-                          rule.message.replace("{symbol}", symbol), rule.fix, chain)
-        findings.setdefault((ff.path, line, col, rule_id, symbol), finding)
-    kept = [f for f in findings.values() if not _per_file_ignored(f, config, cwd)]
+        linker = Linker(facts, index, max_depth)
+        raw = linker.findings(facts)
+        served = Served(linker, facts)
+    unserved = config.include_unserved if include_unserved is None else include_unserved
+    findings = _render(raw, rules, served, unserved)
+    kept = [f for f in findings if not _per_file_ignored(f, config, cwd)]
     kept.sort(key=lambda f: (f.path, f.line, f.col, f.rule, f.symbol))
     return ScanResult(len(facts), tuple(kept), tuple(sorted(errors, key=lambda e: (e.path, e.message))),
                       _summary(facts, kept), routes=_routes(facts))
+
+
+def _render(raw: list[RawFinding], rules: dict[str, Rule], served: Served, include_unserved: bool) -> list[Finding]:
+    """Findings with their context and entry point; unserved ones dropped unless asked for, loop
+    claims in startup-only code folded into one info finding (WA390)."""
+    findings: dict[tuple, Finding] = {}
+    startup: list[Finding] = []
+    for r in raw:
+        rule = rules[r.rule]
+        context, entry = served.context(r.func, r.file)
+        if context == UNSERVED and not include_unserved:
+            continue
+        finding = Finding(r.rule, rule.name, rule.category, rule.severity, r.file.path, r.line, r.col, r.func.qualname,
+                          r.symbol, rule.message.replace("{symbol}", r.symbol), rule.fix, r.chain, context, entry)
+        if context == STARTUP and r.rule.startswith(known.LOOP_CLAIM_PREFIXES):
+            startup.append(finding)
+            continue
+        findings.setdefault((r.file.path, r.line, r.col, r.rule, r.symbol), finding)
+    out = list(findings.values())
+    if startup and STARTUP_RULE in rules:
+        out.append(_startup_finding(sorted(startup, key=lambda f: (f.path, f.line)), rules[STARTUP_RULE]))
+    return out
+
+
+def _startup_finding(claims: list[Finding], rule: Rule) -> Finding:
+    first = claims[0]
+    more = f" and {len(claims) - 1} more" if len(claims) > 1 else ""
+    symbol = f"{first.symbol}{more}"
+    return replace(first, rule=rule.id, name=rule.name, category=rule.category, severity=rule.severity,
+                   symbol=symbol, message=rule.message.replace("{symbol}", symbol), fix=rule.fix)
 
 
 def _summary(facts: list[FileFacts], findings: list[Finding]) -> ScanSummary:

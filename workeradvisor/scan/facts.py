@@ -6,13 +6,45 @@ Plain slotted classes of strings and tuples: cheap to pickle back from worker pr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-# A hit: (rule id, matched symbol, line, col)
-Hit = tuple[str, str, int, int]
-# A call on an object whose type lives in another module: (base qualname, steps, method, line, col)
-Pending = tuple[str, tuple[str, ...], str, int, int]
-# A call or reference to a function that may be defined in the project: (qualname, line, col)
-Edge = tuple[str, int, int]
+
+class Hit(NamedTuple):
+    """A rule matched at a call site."""
+
+    rule: str
+    symbol: str
+    line: int
+    col: int
+
+
+class PendingCall(NamedTuple):
+    """A call on an object whose type is only known once every file is (``Deferred`` receiver)."""
+
+    base: str
+    steps: tuple[str, ...]
+    method: str
+    line: int
+    col: int
+
+
+class Edge(NamedTuple):
+    """A call or reference to a function that may be defined in the project."""
+
+    target: str
+    line: int
+    col: int
+
+
+class ViaHelper(NamedTuple):
+    """A callable (a lambda's synthetic function or a function reference) handed to a project
+    function: offloaded when that function is an offloader, else called inline (lambdas only)."""
+
+    helper: str
+    target: str
+    inline: bool  # a lambda: its body runs here unless the helper offloads it
+    line: int
+    col: int
 
 
 @dataclass(slots=True)
@@ -25,11 +57,21 @@ class FuncFacts:
     is_module: bool = False  # the pseudo-function holding import-time code
     lifespan: bool = False
     endpoint: bool = False
+    entry: str = ""  # how the framework runs it: "route GET /x", "middleware", "lifespan", "cli", ...
+    once: bool = False  # functools.cache'd without arguments: its body runs once per process
+    offloader: bool = False  # hands a callable parameter to a thread pool (datasette's execute_fn)
+    returns: str = ""  # return annotation: a library type or a project name, resolved at link time
+    params: tuple[str, ...] = ()
+    param_calls: tuple[str, ...] = ()  # enclosing functions' parameters this (nested) function calls
     hits: list[Hit] = field(default_factory=list)
-    pending: list[Pending] = field(default_factory=list)
+    pending: list[PendingCall] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     offloads: list[Edge] = field(default_factory=list)  # project callables sent to a thread pool
     depends: list[Edge] = field(default_factory=list)  # Depends(target) declared by this function
+    via: list[ViaHelper] = field(default_factory=list)
+    # ``if settings.flag:`` branches: (flag qualname, branch runs when flag is true, first line, last line)
+    guards: list[tuple[str, bool, int, int]] = field(default_factory=list)
+    refs: list[tuple[str, str]] = field(default_factory=list)  # (entry kind, qualname) registered here
 
 
 @dataclass(slots=True)
@@ -44,3 +86,7 @@ class FileFacts:
     route_refs: list[tuple[str, str, str]] = field(default_factory=list)  # Route(path, endpoint): method, path, ref
     noqa: dict[int, frozenset[str] | None] = field(default_factory=dict)  # line -> codes (None: all)
     ignore_file: frozenset[str] | None = frozenset()  # None: whole file ignored; else these codes
+    unserved: str = ""  # why the whole file never serves requests ("tests/", "conftest.py", ...)
+    framework: bool = False  # imports a web framework (FastAPI, Starlette, aiohttp, Django, ...)
+    cli: bool = False  # imports click / typer / argparse
+    class_defaults: dict[str, bool] = field(default_factory=dict)  # "mod.Class.field" -> bool default

@@ -6,6 +6,7 @@ import ast
 import os
 import re
 import stat
+import sys
 import warnings
 
 from workeradvisor.models.scan import ScanError
@@ -41,7 +42,49 @@ def parse_suppressions(data: bytes, facts: FileFacts) -> None:
         facts.noqa[line] = None if codes is None or old is None else old | codes
 
 
+# Grammar newer than the running interpreter: (minimum version, what it is, pattern on the failing line)
+_NEWER = (
+    ((3, 14), "except A, B: without parentheses (PEP 758)", re.compile(rb"^\s*except\s+[^():]+,[^:]*:")),
+    ((3, 12), "type parameter syntax (PEP 695)", re.compile(rb"^\s*(?:(?:async\s+)?def|class)\s+\w+\s*\[")),
+    ((3, 12), "type alias statement (PEP 695)", re.compile(rb"^\s*type\s+\w+\s*(?:\[[^=]*\])?\s*=")),
+    ((3, 12), "f-string nesting (PEP 701)", re.compile(rb"f[\"'].*\{[^}]*[\"']")),
+)
+NEWER_SYNTAX = "needs Python >= "
+
+
+def newer_syntax(exc: SyntaxError, data: bytes) -> str:
+    """"needs Python >= 3.12 (type parameter syntax (PEP 695))" when the failing line uses a grammar
+    newer than this interpreter's, else ""."""
+    if not exc.lineno:
+        return ""
+    lines = data.splitlines()
+    line = lines[exc.lineno - 1] if exc.lineno <= len(lines) else b""
+    for version, what, pattern in _NEWER:
+        if sys.version_info < version and pattern.search(line):
+            if what.startswith("f-string") and "f-string" not in (exc.msg or ""):
+                continue
+            return f"{NEWER_SYNTAX}{version[0]}.{version[1]} ({what})"
+    return ""
+
+
+def collapse_newer_syntax(errors: list[ScanError]) -> list[ScanError]:
+    """One error per run for files this interpreter cannot parse, naming the syntax and the fix."""
+    newer = [e for e in errors if e.message.startswith(NEWER_SYNTAX)]
+    if not newer:
+        return errors
+    need = max(newer, key=lambda e: tuple(int(x) for x in e.message[len(NEWER_SYNTAX):].split(" ")[0].split(".")))
+    version = need.message[len(NEWER_SYNTAX):].split(" ")[0]
+    kinds = sorted({e.message[len(NEWER_SYNTAX):].partition(" ")[2].strip("()") for e in newer})
+    others = f" and {len(newer) - 1} more file(s)" if len(newer) > 1 else ""
+    message = (f"uses syntax newer than Python {sys.version_info[0]}.{sys.version_info[1]} ({'; '.join(kinds)})"
+               f"{others}: not scanned; run workeradvisor under Python >= {version}")
+    return [e for e in errors if e not in newer] + [ScanError(sorted(e.path for e in newer)[0], message)]
+
+
 def _syntax_reason(exc: SyntaxError, data: bytes) -> str:
+    newer = newer_syntax(exc, data)
+    if newer:
+        return newer
     msg = (exc.msg or "invalid syntax").splitlines()[0]
     if "unicode error" in msg or "utf-8" in msg.lower() or "codec" in msg:
         return f"not valid UTF-8 (or its declared encoding): {msg}"

@@ -47,3 +47,48 @@ SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", "site-packages", "node_modules",
      ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs"}
 )
+
+# --- served-code model: how a function is run --------------------------------------------
+# Modules whose import marks a file as part of a served web application.
+FRAMEWORK_MODULES = frozenset({"fastapi", "starlette", "aiohttp", "django", "quart", "sanic", "litestar", "tornado"})
+# Modules whose decorators (``@cli.command()``, ``@app.command()``) declare command-line entry points.
+CLI_MODULES = frozenset({"click", "typer", "argparse", "asyncclick", "rich_click"})
+CLI_DECORATOR_ATTRS = frozenset({"command", "group", "callback"})
+# Decorator attributes that register a per-request function (``@app.middleware("http")``).
+REQUEST_DECORATOR_ATTRS = {"middleware": "middleware", "exception_handler": "exception handler",
+                           "websocket_route": "route websocket"}
+# Calls that register a function to run per request: method name -> (entry kind, index of the callable arg)
+REQUEST_REGISTRATIONS = {
+    "add_middleware": ("middleware", 0), "add_exception_handler": ("exception handler", 1),
+    "add_task": ("background task", 0), "add_api_route": ("route", 1), "add_route": ("route", 1),
+    "add_websocket_route": ("route websocket", 1), "add_api_websocket_route": ("route websocket", 1),
+    "add_get": ("route GET", 1), "add_post": ("route POST", 1), "add_put": ("route PUT", 1),
+    "add_patch": ("route PATCH", 1), "add_delete": ("route DELETE", 1),
+}
+REQUEST_CALLS = {"starlette.middleware.Middleware": ("middleware", 0),
+                 "fastapi.middleware.Middleware": ("middleware", 0),
+                 "starlette.background.BackgroundTask": ("background task", 0),
+                 "starlette.routing.WebSocketRoute": ("route websocket", 1),
+                 "aiohttp.web.get": ("route GET", 1), "aiohttp.web.post": ("route POST", 1),
+                 "aiohttp.web.put": ("route PUT", 1), "aiohttp.web.delete": ("route DELETE", 1),
+                 "aiohttp.web.route": ("route", 2), "django.urls.path": ("route", 1),
+                 "django.urls.re_path": ("route", 1)}
+# Keywords of application constructors that name startup/shutdown code.
+STARTUP_KEYWORDS = frozenset({"lifespan", "on_startup", "on_shutdown"})
+STARTUP_NAMES = frozenset({"lifespan", "startup", "shutdown", "on_startup", "on_shutdown", "app_lifespan"})
+MIDDLEWARE_BASES = frozenset({"starlette.middleware.base.BaseHTTPMiddleware", "fastapi.BaseHTTPMiddleware"})
+MIDDLEWARE_METHODS = ("dispatch", "__call__")
+# Path parts (relative to the scan root) of code that is never served.
+UNSERVED_DIRS = frozenset({"tests", "test", "testing", "scripts", "migrations", "alembic"})
+UNSERVED_FILES = frozenset({"conftest.py", "setup.py", "noxfile.py", "manage.py", "fabfile.py", "tasks.py"})
+LOOP_CLAIM_PREFIXES = ("WA1", "WA2", "WA311", "WA331")  # rules that say "this blocks the event loop"
+
+# Client-per-request (WA311) does not apply to in-process transports (no socket to reuse)...
+IN_PROCESS_TRANSPORTS = frozenset({"httpx.ASGITransport", "httpx.WSGITransport", "httpx2.ASGITransport",
+                                   "httpx2.WSGITransport", "starlette.testclient.TestClient",
+                                   "fastapi.testclient.TestClient"})
+IN_PROCESS_KEYWORDS = frozenset({"app"})  # httpx.AsyncClient(app=...) (older httpx)
+# ...nor to clients built once and cached: functions decorated with these build once per process.
+CACHE_DECORATORS = frozenset({"functools.cache", "functools.lru_cache", "functools.cached_property",
+                              "cachetools.cached", "cachetools.func.ttl_cache", "cachetools.func.lru_cache",
+                              "async_lru.alru_cache", "aiocache.cached", "alru_cache", "lru_cache", "cache"})

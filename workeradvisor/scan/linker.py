@@ -3,144 +3,62 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
 from workeradvisor.models.scan import ChainSite
-from workeradvisor.scan.facts import FileFacts, FuncFacts
+from workeradvisor.scan.facts import Edge, FileFacts, FuncFacts
 from workeradvisor.scan.fileworker import is_suppressed
-from workeradvisor.scan.ruleindex import RuleIndex
-
-# A reached hit: (rule id, symbol, chain from the callee down to the blocking call's site)
-Reached = tuple[str, str, tuple[ChainSite, ...]]
-# A raw finding before rendering: (file facts, function, rule, symbol, line, col, chain)
-RawFinding = tuple[FileFacts, FuncFacts, str, str, int, int, tuple[ChainSite, ...]]
+from workeradvisor.scan.project import ProjectIndex
+from workeradvisor.scan.ruleindex import GIL_HOLDING, RuleIndex
 
 
-class Linker:
+class Reached(NamedTuple):
+    """A hit reached through sync calls, with the chain from the callee down to the blocking call."""
+
+    rule: str
+    symbol: str
+    chain: tuple[ChainSite, ...]
+
+
+@dataclass(slots=True)
+class RawFinding:
+    """A finding before rendering: where it is reported and what it matched."""
+
+    file: FileFacts
+    func: FuncFacts
+    rule: str
+    symbol: str
+    line: int
+    col: int
+    chain: tuple[ChainSite, ...] = ()
+
+
+class Linker(ProjectIndex):
+    """Follows sync calls from async code to ``max_depth`` and turns hits into findings."""
+
     def __init__(self, files: list[FileFacts], index: RuleIndex, max_depth: int) -> None:
-        self.index = index
+        super().__init__(files, index)
         self.max_depth = max_depth
-        self.funcs: dict[str, tuple[FuncFacts, FileFacts]] = {}
-        self.aliases: dict[str, str] = {}
-        self.bases: dict[str, tuple[str, ...]] = {}
-        self.global_types: dict[str, str] = {}
-        self.by_tail: dict[str, list[str]] = {}  # name inside its module -> full keys (scan roots vary)
-        for ff in files:
-            cut = len(ff.module) + 1
-            for f in ff.functions:
-                if not f.is_module:
-                    self.funcs[f.qualname] = (f, ff)
-                    self.by_tail.setdefault(f.local, []).append(f.qualname)
-            self.aliases.update(ff.aliases)
-            self.bases.update(ff.class_bases)
-            self.global_types.update(ff.global_types)
-            for key in (*ff.aliases, *ff.class_bases, *ff.global_types):
-                self.by_tail.setdefault(key[cut:], []).append(key)
         self.memo: dict[tuple[str, int, str], list[Reached]] = {}
-        self.lookups: dict[str, tuple[FuncFacts, FileFacts] | None] = {}
-        self.canon: dict[str, str] = {}
-        self.prepared: set[int] = set()
 
-    def _known(self, name: str) -> bool:
-        return name in self.funcs or name in self.global_types or name in self.bases or name in self.aliases
+    def is_offloader(self, helper: str) -> bool:
+        target = self.function(helper)
+        return target is not None and target[0].offloader
 
-    def _by_suffix(self, name: str) -> str | None:
-        """``mod.func`` names ``a.b.mod.func`` when exactly one project key ends that way."""
-        parts = name.split(".")
-        for k in range(1, len(parts)):
-            keys = self.by_tail.get(".".join(parts[k:]))
-            if keys:
-                hits = {key for key in keys if key.endswith("." + name)}
-                if len(hits) == 1:
-                    return hits.pop()
-        return None
+    def calls_of(self, f: FuncFacts) -> Iterator[Edge]:
+        """Sync calls made here: edges, plus lambdas handed to project functions that run them inline."""
+        yield from f.edges
+        for v in f.via:
+            if v.inline and not self.is_offloader(v.helper):
+                yield Edge(v.target, v.line, v.col)
 
-    def canonical(self, name: str) -> str:
-        cached = self.canon.get(name)
-        if cached is not None:
-            return cached
-        q = name
-        for _ in range(5):
-            if not self._known(q):
-                alt = self._by_suffix(q)
-                if alt is None:
-                    break
-                q = alt
-            if q in self.aliases and q not in self.funcs and q not in self.global_types:
-                q = self.aliases[q]
-                continue
-            break
-        self.canon[name] = q
-        return q
-
-    def function(self, name: str) -> tuple[FuncFacts, FileFacts] | None:
-        if name in self.lookups:
-            return self.lookups[name]
-        self.lookups[name] = None  # recursion guard for cyclic bases
-        q = self.canonical(name)
-        found = self.funcs.get(q)
-        if found is None and q in self.bases:  # constructing a project class runs its __init__
-            found = self.function(f"{q}.__init__")
-        if found is None and "." in q:  # a method inherited from a project base class
-            owner, _, method = q.rpartition(".")
-            owner = self.canonical(owner)
-            for base in self.bases.get(owner, ()):
-                found = self.function(f"{base}.{method}") if base != owner else None
-                if found:
-                    break
-        self.lookups[name] = found
-        return found
-
-    def typed_prefix(self, name: str) -> tuple[str, list[str]] | None:
-        """``app.db.engine.connect`` -> (type of the global ``app.db.engine``, ["connect"])."""
-        parts = name.split(".")
-        for k in range(len(parts) - 1, 0, -1):
-            t = self.global_types.get(self.canonical(".".join(parts[:k])))
-            if t is not None:
-                return t, parts[k:]
-        return None
-
-    def eval_ops(self, type_name: str | None, ops: list[str]) -> str | None:
-        """Apply attribute/call steps through the factories: ``[connect, __call__]`` -> Connection."""
-        attr = None
-        for op in ops:
-            if type_name is None:
-                return None
-            if op == "__call__":
-                type_name = self.index.factories.get(f"{type_name}.{attr or '__call__'}")
-                attr = None
-            else:
-                attr = op  # a deep attribute keeps the type (mongo client.db.collection)
-        return type_name
-
-    def _typed_hits(self, ff: FileFacts, f: FuncFacts, type_name: str, method: str, line: int, col: int) -> None:
-        symbol = f"{type_name}.{method}"
-        rules = self.index.match_method(type_name, method) + list(self.index.calls.get(symbol, ()))
-        f.hits.extend((r, symbol, line, col) for r in rules if not is_suppressed(ff, r, line))
-
-    def prepare(self, f: FuncFacts, ff: FileFacts) -> None:
-        """Once per reached function: type calls on objects that come from other modules
-        (``from app.db import engine``), now that every module's globals are known."""
-        if id(f) in self.prepared:
-            return
-        self.prepared.add(id(f))
-        for base, steps, method, line, col in f.pending:
-            t = self.global_types.get(self.canonical(base))
-            ops = list(steps)
-            if t is None and (found := self.typed_prefix(base)):
-                t, rest = found
-                ops = rest + ops
-            t = self.eval_ops(t, ops) if t else None
-            if t is not None:
-                self._typed_hits(ff, f, t, method, line, col)
-            elif steps == ("__call__",) and self.canonical(base) in self.bases:  # a project class
-                f.edges.append((f"{self.canonical(base)}.{method}", line, col))
-        for name, line, col in f.edges:
-            if self.function(name) is None and (found := self.typed_prefix(name)):
-                t, rest = found
-                t = self.eval_ops(t, rest[:-1])
-                if t is not None:
-                    self._typed_hits(ff, f, t, rest[-1], line, col)
-        if f.pending or f.edges:
-            f.hits.sort(key=lambda h: (h[2], h[3]))
+    def offloads_of(self, f: FuncFacts) -> Iterator[Edge]:
+        yield from f.offloads
+        for v in f.via:
+            if self.is_offloader(v.helper):
+                yield Edge(v.target, v.line, v.col)
 
     def display(self, f: FuncFacts) -> str:
         return f"{f.module.rpartition('.')[2]}.{f.local}"
@@ -154,17 +72,19 @@ class Linker:
         self.prepare(f, ff)
         out: dict[str, Reached] = {}
         step = ChainSite(self.display(f), ff.path, f.line)
-        for rule, symbol, line, _col in f.hits:
-            if rule not in out and self.index.context.get(rule) == ctx:
-                out[rule] = (rule, symbol, (step, ChainSite(symbol, ff.path, line)))
+        for hit in f.hits:
+            k = hit.rule
+            if k not in out and self.index.context.get(hit.rule) == ctx:
+                out[k] = Reached(hit.rule, hit.symbol, (step, ChainSite(hit.symbol, ff.path, hit.line)))
         if depth > 1:
-            for callee_name, _line, _col in f.edges:
-                target = self.function(callee_name)
-                if target is None or target[0].is_async or target[0] is f:
+            for edge in self.calls_of(f):
+                target = self.function(edge.target)
+                if target is None or target[0].is_async or target[0] is f or target[0].once:
                     continue
-                for rule, symbol, chain in self.reach(target[0], target[1], depth - 1, ctx):
-                    if rule not in out:
-                        out[rule] = (rule, symbol, (step, *chain))
+                for r in self.reach(target[0], target[1], depth - 1, ctx):
+                    k = r.rule
+                    if k not in out:
+                        out[k] = Reached(r.rule, r.symbol, (step, *r.chain))
         result = list(out.values())
         self.memo[key] = result
         return result
@@ -181,49 +101,65 @@ class Linker:
                 f, owner = target
                 owner.routes.append((method, path, f.qualname, f.line, f.is_async))
                 if not f.endpoint and rule and not f.is_async:
-                    out.append((owner, f, rule, f.local, f.line, 0, ()))
+                    out.append(RawFinding(owner, f, rule, f.local, f.line, 0))
                 f.endpoint = True
+                f.entry = f.entry or f"route {method} {path}"
         return out
 
     def findings(self, files: list[FileFacts]) -> list[RawFinding]:
-        idx = self.index
-        dep_rule = idx.kinds.get("sync-dependency")
-        cpu_rule = idx.kinds.get("offload-cpu")
         out: list[RawFinding] = self.link_route_tables(files)
         for ff in files:
             for f in ff.functions:
-                ctx = "async" if f.is_async else "module" if f.is_module else None
-                if ctx is not None:
-                    self.prepare(f, ff)
-                for rule, symbol, line, col in f.hits:
-                    want = idx.context.get(rule)
-                    if want == "anywhere" or want == ctx:
-                        if not (f.lifespan and rule in idx.skip_lifespan):
-                            out.append((ff, f, rule, symbol, line, col, ()))
-                if dep_rule:
-                    for name, line, col in f.depends:
-                        target = self.function(name)
-                        if target and not target[0].is_async:
-                            out.append((ff, f, dep_rule, self.display(target[0]), line, col, ()))
-                if cpu_rule:
-                    for name, line, col in f.offloads:
-                        target = self.function(name)
-                        if target and not target[0].is_async:
-                            for rule, symbol, chain in self.reach(target[0], target[1], self.max_depth, "async"):
-                                if rule in idx.cpu_rules:
-                                    start = ChainSite(f.local, ff.path, line)
-                                    out.append((ff, f, cpu_rule, symbol, line, col, (start, *chain)))
-                                    break
-                if ctx is None or self.max_depth < 1:
-                    continue
-                for name, line, col in f.edges:
-                    target = self.function(name)
-                    if target is None or target[0].is_async:
-                        continue
-                    for rule, symbol, chain in self.reach(target[0], target[1], self.max_depth, ctx):
-                        if f.lifespan and rule in idx.skip_lifespan:
-                            continue
-                        out.append((ff, f, rule, symbol, line, col, (ChainSite(f.local, ff.path, line), *chain)))
-        return [r for r in out if not is_suppressed(r[0], r[2], r[4])]
+                out.extend(self.function_findings(ff, f))
+        return [r for r in out if not is_suppressed(r.file, r.rule, r.line)]
 
+    def function_findings(self, ff: FileFacts, f: FuncFacts) -> Iterator[RawFinding]:
+        idx = self.index
+        ctx = "async" if f.is_async else "module" if f.is_module else None
+        if ctx is not None:
+            self.prepare(f, ff)
+        for rule, symbol, line, col in f.hits:
+            want = idx.context.get(rule)
+            if (want == "anywhere" or want == ctx) and not (f.lifespan and rule in idx.skip_lifespan):
+                yield RawFinding(ff, f, rule, symbol, line, col)
+        dep_rule = idx.kinds.get("sync-dependency")
+        if dep_rule:
+            for name, line, col in f.depends:
+                target = self.function(name)
+                if target and not target[0].is_async:
+                    yield RawFinding(ff, f, dep_rule, self.display(target[0]), line, col)
+        yield from self.offload_findings(ff, f)
+        if ctx is None or self.max_depth < 1:
+            return
+        for name, line, col in self.calls_of(f):
+            target = self.function(name)
+            if target is None or target[0].is_async or target[0].once:
+                continue
+            for r in self.reach(target[0], target[1], self.max_depth, ctx):
+                if not (f.lifespan and r.rule in idx.skip_lifespan):
+                    start = ChainSite(f.local, ff.path, line)
+                    yield RawFinding(ff, f, r.rule, r.symbol, line, col, (start, *r.chain))
 
+    def offload_findings(self, ff: FileFacts, f: FuncFacts) -> Iterator[RawFinding]:
+        """WA331: a project function sent to a thread pool that reaches GIL-holding CPU work."""
+        idx = self.index
+        cpu_rule = idx.kinds.get("offload-cpu")
+        if not cpu_rule:
+            return
+        holding = (idx.cpu_rules - idx.releases_gil) | {GIL_HOLDING}
+        for name, line, col in self.offloads_of(f):
+            if name in idx.gil_holding_calls:
+                yield RawFinding(ff, f, cpu_rule, name, line, col)
+                continue
+            target = self.function(name)
+            if target and not target[0].is_async:
+                reached = self.reach(target[0], target[1], self.max_depth, "async")
+                if not any(idx.category.get(r.rule, "").startswith("blocking-") for r in reached):
+                    # json/re/... count only when the offloaded work waits on nothing: with I/O in it,
+                    # a thread is the right tool (the GIL is released while it waits)
+                    reached = [*reached, *self.reach(target[0], target[1], self.max_depth, "offloaded")]
+                for r in reached:
+                    if r.rule in holding:
+                        start = ChainSite(f.local, ff.path, line)
+                        yield RawFinding(ff, f, cpu_rule, r.symbol, line, col, (start, *r.chain))
+                        break

@@ -1,28 +1,55 @@
 """Name and type resolution through a file's imports and bindings (the flake8-async
-``_canonical`` idea, extended with object types).
+``_canonical`` idea, extended with object types and local scopes).
 
-A binding is a small tuple:
-  ("q", qualname)                 a name for something importable: module, function, class
-  ("t", type, silent_categories)  an object of a known type (a client, a file, a project class)
-  ("p", base, steps)              an object derived from a global of another module, typed at link time
-  ("s", class_qualname)           ``self`` / ``cls`` inside a method
+A binding says what a name or expression denotes; each kind is a small named tuple read with ``match``:
+  ``QName(qualname)``            something importable: module, function, class
+  ``Obj(type_name, silent)``     an object of a known type (a client, a file, a project class)
+  ``Deferred(base, steps)``      derived from a name of another module (or a project function's
+                                 result), typed at link time
+  ``SelfRef(cls)``               ``self`` / ``cls`` inside a method
+  ``LocalVar(name)``             an untyped local binding: it shadows module-level names, denotes nothing
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import NamedTuple
 
 from workeradvisor.scan import known
 from workeradvisor.scan.ruleindex import RuleIndex
 
-Binding = tuple[Any, ...]
-_NO_SILENCE: frozenset[str] = frozenset()
 _POOLS = known.THREAD_POOL_TYPES | known.PROCESS_POOL_TYPES
 
 
+class QName(NamedTuple):
+    qualname: str
+
+
+class Obj(NamedTuple):
+    type_name: str
+    silent: frozenset[str] = frozenset()  # categories already reported where a sync helper made it
+
+
+class Deferred(NamedTuple):
+    base: str
+    steps: tuple[str, ...]
+
+
+class SelfRef(NamedTuple):
+    cls: str
+
+
+class LocalVar(NamedTuple):
+    name: str
+
+
+Binding = QName | Obj | Deferred | SelfRef | LocalVar
+# Unions read as "X or None" (bare names too: flake8-async's files use them unimported)
+_OPTIONAL = frozenset({"typing.Optional", "typing.Union", "typing_extensions.Optional", "Optional", "Union"})
+
+
 def module_name_for(parts: tuple[str, ...]) -> str:
-    """Dotted module name from path parts relative to the scan root (``pkg/__init__.py`` -> ``pkg``)."""
+    """Dotted module name from path parts relative to the import root (``pkg/__init__.py`` -> ``pkg``)."""
     names = list(parts)
     names[-1] = names[-1].removesuffix(".py")
     if names[-1] == "__init__" and len(names) > 1:
@@ -49,7 +76,7 @@ class Resolver:
             b = scope.get(name)
             if b is not None:
                 return b
-        return ("q", name)  # builtin or unknown global: its own name
+        return QName(name)  # builtin or unknown global: its own name
 
     def bind_import(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
         scope = self.scopes[-1]
@@ -57,11 +84,11 @@ class Resolver:
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:
-                    scope[a.asname] = ("q", a.name)
+                    scope[a.asname] = QName(a.name)
                     out.append((a.asname, a.name))
                 else:
                     top = a.name.partition(".")[0]
-                    scope[top] = ("q", top)
+                    scope[top] = QName(top)
             return out
         base = node.module or ""
         if node.level:
@@ -74,7 +101,7 @@ class Resolver:
                 continue
             q = f"{base}.{a.name}" if base else a.name
             local = a.asname or a.name
-            scope[local] = ("q", q)
+            scope[local] = QName(q)
             out.append((local, q))
         return out
 
@@ -88,64 +115,69 @@ class Resolver:
         if t is ast.Name:
             return self.lookup(node.id)  # type: ignore[attr-defined]
         if t is ast.Attribute:
-            base = self.resolve(node.value)  # type: ignore[attr-defined]
-            if base is None:
-                return None
-            kind = base[0]
-            attr = node.attr  # type: ignore[attr-defined]
-            if kind == "q":
-                return ("q", f"{base[1]}.{attr}")
-            if kind == "s":
-                return self.class_attrs.get((base[1], attr)) or ("q", f"{base[1]}.{attr}")
-            return base[:2] + (_NO_SILENCE,) if kind == "t" else base  # deep attribute keeps the type
+            return self.attribute(self.resolve(node.value), node.attr)  # type: ignore[attr-defined]
         if t is ast.Call:
             return self.call_result(node)  # type: ignore[arg-type]
         if t is ast.Await:
             return self.resolve(node.value)  # type: ignore[attr-defined]
         if t is ast.BinOp and type(node.op) is ast.Div:  # type: ignore[attr-defined]
             left = self.resolve(node.left)  # type: ignore[attr-defined]
-            return left if left is not None and left[0] == "t" else None
+            return left if type(left) is Obj else None
         return None
 
-    def type_of_name(self, qualname: str) -> Binding | None:
-        """The object a call of ``qualname`` returns, when known."""
+    def attribute(self, base: Binding | None, attr: str) -> Binding | None:
+        match base:
+            case QName(q):
+                return QName(f"{q}.{attr}")
+            case SelfRef(cls):
+                return self.class_attrs.get((cls, attr)) or QName(f"{cls}.{attr}")
+            case Obj(type_name, _):  # a deep attribute keeps a library type (mongo client.db.collection)
+                return Obj(type_name) if type_name in self.index.known_types else None
+            case Deferred():
+                return base
+        return None
+
+    def type_of_name(self, qualname: str) -> Obj | None:
+        """The object a call of ``qualname`` returns, when known without other files."""
         idx = self.index
         fac = idx.factories.get(qualname)
         if fac is not None:
-            return ("t", fac, _NO_SILENCE)
+            return Obj(fac)
         if qualname in idx.known_types or qualname in _POOLS:
-            return ("t", qualname, _NO_SILENCE)
+            return Obj(qualname)
         base = self.class_types.get(qualname)
         if base is not None:
-            return ("t", base, _NO_SILENCE)
+            return Obj(base)
         if qualname in self.local_classes:
-            return ("t", qualname, _NO_SILENCE)  # instance of a project class: methods become edges
+            return Obj(qualname)  # instance of a project class: methods become edges
         return None
 
     def call_result(self, node: ast.Call) -> Binding | None:
         func = node.func
         if type(func) is ast.Attribute:
-            recv = self.resolve(func.value)
-            if recv is None:
-                return None
-            if recv[0] == "t":
-                fac = self.index.factories.get(f"{recv[1]}.{func.attr}")
-                return ("t", fac, _NO_SILENCE) if fac else None
-            if recv[0] == "p":
-                return ("p", recv[1], recv[2] + (func.attr, "__call__"))
-            if recv[0] == "s":
-                return None
-            return self._call_qualname(f"{recv[1]}.{func.attr}")
-        callee = self.resolve(func)
-        if callee is None:
+            match self.resolve(func.value):
+                case Obj(type_name, _):
+                    fac = self.index.factories.get(f"{type_name}.{func.attr}")
+                    if fac:
+                        return Obj(fac)
+                    if self.is_project(type_name):  # a project method: its return annotation, at link time
+                        return Deferred(f"{type_name}.{func.attr}", ("__call__",))
+                    return None
+                case Deferred(base, steps):
+                    return Deferred(base, (*steps, func.attr, "__call__"))
+                case QName(q):
+                    return self._call_qualname(f"{q}.{func.attr}")
+                case SelfRef(cls):
+                    return Deferred(f"{cls}.{func.attr}", ("__call__",))
             return None
-        if callee[0] == "q":
-            return self._call_qualname(callee[1])
-        if callee[0] == "t":
-            fac = self.index.factories.get(f"{callee[1]}.__call__")
-            return ("t", fac, _NO_SILENCE) if fac else None
-        if callee[0] == "p":
-            return ("p", callee[1], callee[2] + ("__call__",))
+        match self.resolve(func):
+            case QName(q):
+                return self._call_qualname(q)
+            case Obj(type_name, _):
+                fac = self.index.factories.get(f"{type_name}.__call__")
+                return Obj(fac) if fac else None
+            case Deferred(base, steps):
+                return Deferred(base, (*steps, "__call__"))
         return None
 
     def _call_qualname(self, qualname: str) -> Binding | None:
@@ -153,28 +185,48 @@ class Resolver:
         if typed is not None:
             return typed
         if self.is_project(qualname):
-            return ("p", qualname, ("__call__",))  # e.g. SessionLocal() imported from app.db
+            return Deferred(qualname, ("__call__",))  # SessionLocal() from app.db, get_user() -> User
         return None
 
     def annotation_type(self, ann: ast.expr | None) -> Binding | None:
-        """``x: httpx.Client`` / ``Annotated[Session, Depends(...)]`` / ``"Client"`` -> typed binding."""
-        if ann is None:
+        """``x: httpx.Client`` / ``Account | None`` / ``Optional[X]`` / ``Annotated[Session, Depends(...)]``
+        / ``"Client"`` -> a typed binding (``Deferred(name, ())``: an instance of a project name)."""
+        t = type(ann)
+        if t is ast.Name or t is ast.Attribute:
+            return self._annotation_name(self.resolve(ann))  # type: ignore[arg-type]
+        if t is ast.BinOp and type(ann.op) is ast.BitOr:  # type: ignore[union-attr]
+            return self._first_type((ann.left, ann.right))  # type: ignore[union-attr]
+        if t is ast.Subscript:
+            outer = self.resolve(ann.value)  # type: ignore[union-attr]
+            if type(outer) is QName and (outer.qualname in known.ANNOTATED or outer.qualname in _OPTIONAL):
+                sl = ann.slice  # type: ignore[union-attr]
+                elts = sl.elts if type(sl) is ast.Tuple else [sl]
+                return self._first_type(elts[:1] if outer.qualname in known.ANNOTATED else elts)
             return None
-        if type(ann) is ast.Subscript:
-            outer = self.resolve(ann.value)
-            if outer and outer[0] == "q" and outer[1] in ("typing.Annotated", "typing_extensions.Annotated"):
-                sl = ann.slice
-                first = sl.elts[0] if type(sl) is ast.Tuple and sl.elts else sl
-                return self.annotation_type(first)
-            return None
-        if type(ann) in (ast.Name, ast.Attribute):
-            b = self.resolve(ann)
-            if b and b[0] == "q":
-                q = b[1]
+        if t is ast.Constant and isinstance(ann.value, str):  # type: ignore[union-attr]
+            try:
+                parsed = ast.parse(ann.value, mode="eval").body  # type: ignore[union-attr,attr-defined]
+            except SyntaxError:
+                return None
+            return self.annotation_type(parsed)
+        return None
+
+    def _first_type(self, options: tuple[ast.expr, ...] | list[ast.expr]) -> Binding | None:
+        """The one non-None member of a union; a union of two real types is ambiguous (None)."""
+        real = [o for o in options if not (type(o) is ast.Constant and o.value is None)]
+        return self.annotation_type(real[0]) if len(real) == 1 else None
+
+    def _annotation_name(self, b: Binding | None) -> Binding | None:
+        match b:
+            case QName(q):
                 if q in self.index.known_types:
-                    return ("t", q, _NO_SILENCE)
+                    return Obj(q)
                 if q in self.class_types:
-                    return ("t", self.class_types[q], _NO_SILENCE)
-                if self.is_project(q) and q.rpartition(".")[2][:1].isupper():
-                    return ("t", q, _NO_SILENCE)
+                    return Obj(self.class_types[q])
+                if q in self.local_classes:
+                    return Obj(q)
+                if self.is_project(q):
+                    return Deferred(q, ())  # a class or a type alias of another module
+            case Obj():
+                return b  # a local alias: SessionDep = Annotated[Session, Depends(get_db)]
         return None

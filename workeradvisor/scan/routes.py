@@ -5,17 +5,18 @@ from __future__ import annotations
 import ast
 
 from workeradvisor.scan import known
-from workeradvisor.scan.facts import FuncFacts
+from workeradvisor.scan.facts import Edge, FuncFacts, Hit
+from workeradvisor.scan.resolve import QName
+from workeradvisor.scan.state import VisitorState
 
 
-class RouteMixin:
+class RouteMixin(VisitorState):
     """Mixed into the visitor; relies on its ``resolve`` and ``facts``."""
 
-    router_prefix: dict[str, str]
 
     def note_router(self, name: str, call: ast.Call) -> None:
         b = self.resolve(call.func)
-        if b and b[0] == "q" and b[1] in known.ROUTER_TYPES:
+        if type(b) is QName and b.qualname in known.ROUTER_TYPES:
             prefix = next((k.value.value for k in call.keywords if k.arg == "prefix"
                            and type(k.value) is ast.Constant and isinstance(k.value.value, str)), "")
             self.router_prefix[name] = prefix
@@ -36,18 +37,19 @@ class RouteMixin:
             if verb in ("api_route", "route", "view"):
                 method = "GET"
                 for k in dec.keywords:
-                    if k.arg == "methods" and type(k.value) in (ast.List, ast.Tuple) and k.value.elts:
+                    if k.arg == "methods" and isinstance(k.value, ast.List | ast.Tuple) and k.value.elts:
                         e = k.value.elts[0]
                         method = str(e.value).upper() if type(e) is ast.Constant else "GET"
             owner = dec.func.value
             prefix = self.router_prefix.get(owner.id, "") if type(owner) is ast.Name else ""
             f.endpoint = True
+            f.entry = f"route {method} {prefix + first.value}"
             self.facts.routes.append((method, prefix + first.value, f.qualname, node.lineno, f.is_async))
             rule = self.index.kinds.get("sync-endpoint")
             if rule and not f.is_async and verb != "websocket":
-                f.hits.append((rule, f.local, node.lineno, node.col_offset))
+                f.hits.append(Hit(rule, f.local, node.lineno, node.col_offset))
             for k in dec.keywords:
-                if k.arg == "dependencies" and type(k.value) in (ast.List, ast.Tuple):
+                if k.arg == "dependencies" and isinstance(k.value, ast.List | ast.Tuple):
                     self.depends_in(k.value.elts, f)
 
     def note_route_table(self, call: ast.Call) -> None:
@@ -58,14 +60,14 @@ class RouteMixin:
         if type(path) is not ast.Constant or not isinstance(path.value, str) or target is None:
             return
         b = self.resolve(target)
-        if not b or b[0] != "q":
+        if type(b) is not QName:
             return
         method = "GET"
         for k in call.keywords:
-            if k.arg == "methods" and type(k.value) in (ast.List, ast.Tuple) and k.value.elts:
+            if k.arg == "methods" and isinstance(k.value, ast.List | ast.Tuple) and k.value.elts:
                 e = k.value.elts[0]
                 method = str(e.value).upper() if type(e) is ast.Constant else "GET"
-        self.facts.route_refs.append((method, path.value, b[1]))
+        self.facts.route_refs.append((method, path.value, b.qualname))
 
     def collect_depends(self, node: ast.FunctionDef | ast.AsyncFunctionDef, f: FuncFacts) -> None:
         """``x = Depends(dep)`` defaults and ``x: Annotated[T, Depends(dep)]`` annotations."""
@@ -77,7 +79,7 @@ class RouteMixin:
             ann = a.annotation
             if ann is not None and type(ann) is ast.Subscript and type(ann.slice) is ast.Tuple:
                 b = self.resolve(ann.value)
-                if b and b[0] == "q" and b[1] in known.ANNOTATED:
+                if type(b) is QName and b.qualname in known.ANNOTATED:
                     self.depends_in(ann.slice.elts[1:], f)
 
     def depends_in(self, exprs: list[ast.expr], f: FuncFacts) -> None:
@@ -85,11 +87,11 @@ class RouteMixin:
             if type(n) is not ast.Call:
                 continue
             b = self.resolve(n.func)
-            if not b or b[0] != "q" or b[1] not in known.DEPENDS:
+            if type(b) is not QName or b.qualname not in known.DEPENDS:
                 continue
             target = n.args[0] if n.args else next((k.value for k in n.keywords if k.arg == "dependency"), None)
             if target is None:
                 continue
             t = self.resolve(target)
-            if t and t[0] == "q":
-                f.depends.append((t[1], n.lineno, n.col_offset))
+            if type(t) is QName:
+                f.depends.append(Edge(t.qualname, n.lineno, n.col_offset))

@@ -14,8 +14,11 @@ from workeradvisor.errors import ConfigError
 from workeradvisor.rulebook import Rule
 
 CONTEXTS = ("async", "module", "anywhere")
+# Pseudo rule recorded at GIL-holding calls (the offload-cpu rule's ``holds_gil``): never reported
+# itself (its context matches no function), it lets WA331 see json/re/... inside offloaded code.
+GIL_HOLDING = "~gil"
 KINDS = ("sync-endpoint", "sync-dependency", "offload-cpu")
-_LIST_KEYS = ("calls", "types", "methods", "method_names")
+_LIST_KEYS = ("calls", "types", "methods", "method_names", "cheap_methods", "holds_gil")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,9 @@ class RuleIndex:
     skip_lifespan: frozenset[str]
     cpu_rules: frozenset[str]  # rule ids of category cpu-heavy (for executor misuse)
     category: dict[str, str]  # rule id -> category
+    releases_gil: frozenset[str] = frozenset()  # cpu-heavy rule ids whose calls release the GIL
+    gil_holding_calls: frozenset[str] = frozenset()  # offload-cpu rule's ``holds_gil``: json, re, ...
+    cheap_methods: dict[str, frozenset[str]] | None = None  # type -> methods that never block
 
     def match_call(self, symbol: str) -> tuple[str, ...]:
         return self.calls.get(symbol, ())
@@ -40,7 +46,7 @@ class RuleIndex:
         out = []
         for rule_id, methods in self.type_methods.get(type_name, ()):
             if methods is None:
-                if not method.startswith("_"):
+                if not method.startswith("_") and method not in (self.cheap_methods or {}).get(type_name, ()):
                     out.append(rule_id)
             elif method in methods:
                 out.append(rule_id)
@@ -65,6 +71,9 @@ def build_index(rules: Iterable[Rule], all_rules: Mapping[str, Rule] | None = No
     kinds: dict[str, str] = {}
     skip_lifespan: set[str] = set()
     cpu: set[str] = set()
+    releases: set[str] = set()
+    holding: set[str] = set()
+    cheap: dict[str, frozenset[str]] = {}
     selected = list(rules)
     for rule in list((all_rules or {}).values()) + selected:
         fac = rule.match.get("factories", {}) or {}
@@ -72,7 +81,8 @@ def build_index(rules: Iterable[Rule], all_rules: Mapping[str, Rule] | None = No
             raise ConfigError(f"{rule.source}: rule {rule.id}: match.factories must map names to type names")
         factories.update(fac)
     for rule in selected:
-        unknown = set(rule.match) - {*_LIST_KEYS, "factories", "context", "kind", "skip_lifespan"}
+        unknown = set(rule.match) - {*_LIST_KEYS, "factories", "context", "kind", "skip_lifespan", "releases_gil",
+                                     "type_methods"}
         if unknown:
             raise ConfigError(f"{rule.source}: rule {rule.id}: unknown match key(s) {', '.join(sorted(unknown))}")
         ctx = rule.match.get("context", "async")
@@ -88,13 +98,33 @@ def build_index(rules: Iterable[Rule], all_rules: Mapping[str, Rule] | None = No
             skip_lifespan.add(rule.id)
         if rule.category == "cpu-heavy":
             cpu.add(rule.id)
+            gil = rule.match.get("releases_gil")
+            if not isinstance(gil, bool):
+                raise ConfigError(f"{rule.source}: rule {rule.id}: a cpu-heavy rule needs match.releases_gil: "
+                                  "true or false")
+            if gil:
+                releases.add(rule.id)
+        holding.update(_strings(rule, "holds_gil"))
         for name in _strings(rule, "calls"):
             calls.setdefault(name, []).append(rule.id)
         methods = _strings(rule, "methods")
+        exempt = frozenset(_strings(rule, "cheap_methods"))
+        per_type = rule.match.get("type_methods", {}) or {}
+        if not isinstance(per_type, dict) or not all(
+                isinstance(v, list) and all(isinstance(m, str) for m in v) for v in per_type.values()):
+            raise ConfigError(f"{rule.source}: rule {rule.id}: match.type_methods must map types to method lists")
+        for type_name, names in per_type.items():
+            type_methods.setdefault(type_name, []).append((rule.id, frozenset(names)))
         for type_name in _strings(rule, "types"):
             type_methods.setdefault(type_name, []).append((rule.id, frozenset(methods) if methods else None))
+            if exempt:
+                cheap[type_name] = cheap.get(type_name, frozenset()) | exempt
         for name in _strings(rule, "method_names"):
             method_names.setdefault(name, []).append(rule.id)
+    if holding and kinds.get("offload-cpu"):
+        context[GIL_HOLDING] = "offloaded"
+        for name in holding:
+            calls.setdefault(name, []).append(GIL_HOLDING)
     known = set(type_methods) | set(factories.values())
     return RuleIndex(
         calls={k: tuple(v) for k, v in calls.items()},
@@ -107,4 +137,7 @@ def build_index(rules: Iterable[Rule], all_rules: Mapping[str, Rule] | None = No
         skip_lifespan=frozenset(skip_lifespan),
         cpu_rules=frozenset(cpu),
         category={r.id: r.category for r in selected},
+        releases_gil=frozenset(releases),
+        gil_holding_calls=frozenset(holding),
+        cheap_methods=cheap,
     )

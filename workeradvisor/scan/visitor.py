@@ -8,13 +8,18 @@ linker once every file is known, so this pass never needs other files.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from typing import Any
 
+from workeradvisor.scan import known
 from workeradvisor.scan.calls import CallsMixin
 from workeradvisor.scan.defs import DefsMixin
+from workeradvisor.scan.entries import EntryMixin
 from workeradvisor.scan.facts import FileFacts, FuncFacts
-from workeradvisor.scan.resolve import _NO_SILENCE, Binding, Resolver
+from workeradvisor.scan.resolve import Binding, LocalVar, Obj, QName, Resolver, SelfRef
 from workeradvisor.scan.routes import RouteMixin
 from workeradvisor.scan.ruleindex import RuleIndex
+from workeradvisor.scan.scoping import ScopingMixin
 
 _LEAVES = frozenset(
     {ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue, ast.Global,
@@ -34,7 +39,7 @@ def _child_fields(t: type) -> tuple[str, ...]:
     return fields
 
 
-class Visitor(CallsMixin, DefsMixin, RouteMixin, Resolver):
+class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, ScopingMixin, Resolver):
     def __init__(self, facts: FileFacts, is_package: bool, index: RuleIndex, tokens: frozenset[str]) -> None:
         super().__init__(facts.module, is_package, index, tokens)
         self.router_prefix: dict[str, str] = {}
@@ -46,7 +51,12 @@ class Visitor(CallsMixin, DefsMixin, RouteMixin, Resolver):
         self.cls: str | None = None  # enclosing class qualname while in a class body
         self.skip: set[int] = set()  # ids of lambdas sent to a thread pool
         self.awaited: set[int] = set()  # ids of calls under ``await`` / ``async with``: async APIs by usage
-        self.handlers = {
+        self.defined: dict[str, FuncFacts] = {}
+        self.cached_calls: set[int] = set()
+        self.awaited_direct: set[int] = set()
+        self.in_cached = False
+        self.globals_declared: set[str] = set()
+        self.handlers: dict[type, Callable[[Any], None]] = {
             ast.Call: self.visit_call,
             ast.FunctionDef: self.visit_def,
             ast.AsyncFunctionDef: self.visit_def,
@@ -56,6 +66,15 @@ class Visitor(CallsMixin, DefsMixin, RouteMixin, Resolver):
             ast.With: self.visit_with,
             ast.AsyncWith: self.visit_with,
             ast.Lambda: self.visit_lambda,
+            ast.For: self.visit_for,
+            ast.AsyncFor: self.visit_for,
+            ast.ListComp: self.visit_comp,
+            ast.SetComp: self.visit_comp,
+            ast.GeneratorExp: self.visit_comp,
+            ast.DictComp: self.visit_comp,
+            ast.NamedExpr: self.visit_namedexpr,
+            ast.ExceptHandler: self.visit_except,
+            ast.Global: self.visit_global,
             ast.If: self.visit_if,
             ast.Await: self.visit_await,
             ast.Import: self.record_import,
@@ -75,7 +94,7 @@ class Visitor(CallsMixin, DefsMixin, RouteMixin, Resolver):
             if t in (ast.Import, ast.ImportFrom):
                 self.record_import(stmt)  # type: ignore[arg-type]
             elif t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-                self.scopes[-1][stmt.name] = ("q", f"{self.module}.{stmt.name}")  # type: ignore[attr-defined]
+                self.scopes[-1][stmt.name] = QName(f"{self.module}.{stmt.name}")  # type: ignore[attr-defined]
                 if t is ast.ClassDef:
                     self.local_classes.add(f"{self.module}.{stmt.name}")  # type: ignore[attr-defined]
             elif t is ast.Assign or t is ast.AnnAssign:
@@ -101,27 +120,19 @@ class Visitor(CallsMixin, DefsMixin, RouteMixin, Resolver):
                     if type(item) not in _LEAVES:
                         self.visit(item)
             elif type(value) not in _LEAVES:
-                self.visit(value)
+                self.visit(value)  # type: ignore[arg-type]
 
-    def visit_if(self, node: ast.If) -> None:
-        test = node.test
-        if (self.func.is_module and type(test) is ast.Compare and type(test.left) is ast.Name
-                and test.left.id == "__name__"):
-            return  # ``if __name__ == "__main__":`` does not run at import
-        self.visit_children(node)
-
-    def visit_await(self, node: ast.Await) -> None:
-        if type(node.value) is ast.Call:
-            self.awaited.add(id(node.value))
-        self.visit(node.value)
-
-    def visit_lambda(self, node: ast.Lambda) -> None:
-        if id(node) not in self.skip:  # a lambda not sent to a thread runs where it is called: inline
-            self.visit(node.body)
 
     # --- imports and bindings ---------------------------------------------------
     def record_import(self, node: ast.Import | ast.ImportFrom) -> None:
         pairs = self.bind_import(node)
+        tops = [a.name.partition(".")[0] for a in node.names] if type(node) is ast.Import else [
+            (node.module or "").partition(".")[0]] if not node.level else []  # type: ignore[union-attr]
+        for top in tops:
+            if top in known.FRAMEWORK_MODULES:
+                self.facts.framework = True
+            elif top in known.CLI_MODULES:
+                self.facts.cli = True
         if self.func.is_module and self.cls is None:
             for local, q in pairs:
                 if self.is_project(q):
@@ -129,14 +140,18 @@ class Visitor(CallsMixin, DefsMixin, RouteMixin, Resolver):
 
     def bind_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
         value = node.value
-        targets = node.targets if type(node) is ast.Assign else [node.target]
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         b: Binding | None = None
         if type(node) is ast.AnnAssign:
-            b = self.annotation_type(node.annotation)
+            b = self.annotation_type(node.annotation)  # an annotated local type wins over the value
+            if b is None and not self.func.is_module:
+                b = LocalVar("")
         if b is None and value is not None:
             b = self.resolve(value)
-            if b is not None and b[0] == "t" and type(value) is ast.Call and not self.func.is_module:
-                b = ("t", b[1], self.silencing_hits(value))
+            if type(b) is Obj and type(value) is ast.Call:
+                b = self.made_here(b, value)
+            elif b is None and type(value) in (ast.Subscript, ast.BinOp):
+                b = self.annotation_type(value)  # a type alias: SessionDep = Annotated[Session, Depends()]
         for target in targets:
             self.bind_target(target, b)
             if type(value) is ast.Call and type(target) is ast.Name:
@@ -145,33 +160,61 @@ class Visitor(CallsMixin, DefsMixin, RouteMixin, Resolver):
     def bind_target(self, target: ast.expr, b: Binding | None) -> None:
         t = type(target)
         if t is ast.Name:
+            name = target.id  # type: ignore[attr-defined]
             scope = self.scopes[-1]
-            if b is None or b[0] == "s":
-                scope.pop(target.id, None)
+            if b is None or type(b) is SelfRef or type(b) is LocalVar:
+                scope[name] = LocalVar(name)  # a local binding shadows module-level objects
                 return
-            scope[target.id] = b
+            scope[name] = b
             if self.func.is_module and self.cls is None:
-                key = f"{self.module}.{target.id}"
-                if b[0] == "t":
-                    self.facts.global_types[key] = b[1]
-                elif b[0] == "q" and self.is_project(b[1]):
-                    self.facts.aliases[key] = b[1]
+                key = f"{self.module}.{name}"
+                if type(b) is Obj:
+                    self.facts.global_types[key] = b.type_name
+                elif type(b) is QName and self.is_project(b.qualname):
+                    self.facts.aliases[key] = b.qualname
             if self.cls is not None:
-                self.class_attrs[(self.cls, target.id)] = b
-        elif t is ast.Attribute and type(target.value) is ast.Name and b is not None:
-            owner = self.lookup(target.value.id)
-            if owner[0] == "s":
-                self.class_attrs[(owner[1], target.attr)] = b
+                self.class_attrs[(self.cls, name)] = b
+        elif t is ast.Attribute and type(target.value) is ast.Name:  # type: ignore[attr-defined]
+            if b is not None and type(b) is not LocalVar:
+                owner = self.lookup(target.value.id)  # type: ignore[attr-defined]
+                if type(owner) is SelfRef:
+                    self.class_attrs[(owner.cls, target.attr)] = b  # type: ignore[attr-defined]
+        elif t is ast.Tuple or t is ast.List:
+            for elt in target.elts:  # type: ignore[attr-defined]
+                self.bind_target(elt, None)
+        elif t is ast.Starred:
+            self.bind_target(target.value, None)  # type: ignore[attr-defined]
 
-    def silencing_hits(self, call: ast.Call) -> frozenset[str]:
-        """Categories already reported at a local creating call (``open``), not repeated on ``f.read()``:
-        one finding per local object and category."""
+    def visit_global(self, node: ast.Global) -> None:
+        self.globals_declared.update(node.names)
+
+    def note_cached(self, value: ast.expr | None, targets: list[ast.expr]) -> None:
+        """``self._client = httpx.AsyncClient()`` / ``global CLIENT; CLIENT = ...``: built once, reused."""
+        if value is None or self.func.is_module:
+            return
+        if type(value) is ast.BoolOp:  # self._c = self._c or httpx.AsyncClient()
+            for v in value.values:
+                self.note_cached(v, targets)
+            return
+        if type(value) is not ast.Call:
+            return
+        for t in targets:
+            if type(t) is ast.Attribute or (type(t) is ast.Name and t.id in self.globals_declared):
+                self.cached_calls.add(id(value))
+
+    def made_here(self, b: Obj, call: ast.Call) -> Obj:
+        """In a sync helper, an object made by a reported call (``open``) is one claim: its reads and
+        writes are not reported again (the chain already names the helper). In async code every
+        call is its own claim, as in flake8-async."""
+        if self.func.is_async or self.func.is_module:
+            return b
         callee = self.resolve(call.func)
-        if callee is None or callee[0] != "q":
-            return _NO_SILENCE
-        return frozenset(self.index.category[r] for r in self.index.match_call(callee[1]))
+        if type(callee) is not QName:
+            return b
+        return Obj(b.type_name, frozenset(self.index.category[r] for r in self.index.match_call(callee.qualname)))
 
     def visit_assign(self, node: ast.Assign) -> None:
+        self.note_cached(node.value, node.targets)
         self.visit(node.value)
         for target in node.targets:
             if type(target) is not ast.Name:
@@ -179,6 +222,7 @@ class Visitor(CallsMixin, DefsMixin, RouteMixin, Resolver):
         self.bind_assign(node)
 
     def visit_annassign(self, node: ast.AnnAssign) -> None:
+        self.note_cached(node.value, [node.target])
         if node.value is not None:
             self.visit(node.value)
         self.bind_assign(node)
@@ -190,9 +234,8 @@ class Visitor(CallsMixin, DefsMixin, RouteMixin, Resolver):
             self.visit(item.context_expr)
             if item.optional_vars is not None:
                 b = self.resolve(item.context_expr)
-                expr = item.context_expr
-                if b is not None and b[0] == "t" and type(expr) is ast.Call and not self.func.is_module:
-                    b = ("t", b[1], self.silencing_hits(expr))
+                if type(b) is Obj and type(item.context_expr) is ast.Call:
+                    b = self.made_here(b, item.context_expr)
                 self.bind_target(item.optional_vars, b)
         for stmt in node.body:
             self.visit(stmt)
