@@ -109,6 +109,8 @@ def scan_from_dict(data: Any, source: str = "scan") -> ScanResult:
             message=str(f.get("message", "")),
             fix=str(f.get("fix", "")),
             chain=_chain(f),
+            context=str(f.get("context", "request")),
+            entry=str(f.get("entry", "")),
         )
         for f in _list(d.get("findings"))
         if isinstance(f, Mapping)
