@@ -78,8 +78,8 @@ def obtain(svc: Service, mirror_root: Path) -> Path:
                              f"https://github.com/{svc.repo} {git_dir}` (needs commit {svc.commit})")
         tmp = dest.with_name(dest.name + ".part")
         tmp.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "--git-dir", str(git_dir), "archive", svc.commit, *filter(None, [svc.subtree])],
-                                 capture_output=True)
+        paths = [svc.subtree] if svc.subtree else []
+        archive = subprocess.run(["git", "--git-dir", str(git_dir), "archive", svc.commit, *paths], capture_output=True)
         if archive.returncode != 0:
             raise SystemExit(f"run.py: error: git archive {svc.repo}@{svc.commit[:12]}: "
                              f"{archive.stderr.decode(errors='replace').strip()[-300:]}")
@@ -111,9 +111,12 @@ def read_csv(path: Path) -> list[dict]:
 
 
 def match_row(finding: dict, rows: list[dict]) -> dict | None:
-    """The triage row with the same key; the nearest line hint breaks ties."""
-    key = (finding["path"], finding["rule"], finding.get("symbol", ""), function_key(finding.get("function", "")))
-    same = [r for r in rows if (r["path"], r["rule"], r["symbol"], function_key(r["function"])) == key]
+    """The triage row with the same key; the nearest line hint breaks ties. A row's symbol may list
+    alternatives (``bcrypt.gensalt|bcrypt.hashpw``) so a claim renamed to its costly call keeps its verdict."""
+    key = (finding["path"], finding["rule"], function_key(finding.get("function", "")))
+    symbol = finding.get("symbol", "")
+    same = [r for r in rows if (r["path"], r["rule"], function_key(r["function"])) == key
+            and symbol in r["symbol"].split("|")]
     if not same:
         return None
     return min(same, key=lambda r: abs(int(r.get("line") or 0) - int(finding.get("line") or 0)))
