@@ -40,7 +40,7 @@ def scan_options(python: str, src: Path | None) -> list[str]:
     """Options the scanner under test understands that a benchmark needs: with the served-code model
     (issue 10), ``--include-unserved`` keeps eval files that are not behind a framework entry point."""
     proc = subprocess.run([python, "-m", "workeradvisor", "scan", "--help"], capture_output=True, text=True,
-                          env=scanner_env(src))
+                          env=scanner_env(src), cwd="/")
     return ["--include-unserved"] if "--include-unserved" in proc.stdout else []
 
 
@@ -60,7 +60,8 @@ def run_workeradvisor(python: str, src: Path | None, target: Path, cwd: Path, ex
 def scanner_label(python: str, src: Path | None) -> str:
     """Which checkout ran: the workeradvisor module's folder and its git commit."""
     code = "import workeradvisor, os; print(os.path.dirname(os.path.dirname(workeradvisor.__file__)))"
-    proc = subprocess.run([python, "-c", code], capture_output=True, text=True, env=scanner_env(src))
+    # cwd="/": ``python -c`` puts the cwd first on sys.path, which would name this checkout instead
+    proc = subprocess.run([python, "-c", code], capture_output=True, text=True, env=scanner_env(src), cwd="/")
     root = proc.stdout.strip() or "?"
     rev = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "workeradvisor", "rules"],

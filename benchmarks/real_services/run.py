@@ -207,6 +207,7 @@ def main() -> int:
     ap.add_argument("--service", action="append", help="only these services (repeatable)")
     ap.add_argument("--list-untriaged", action="store_true", help="print untriaged claims as triage.csv rows")
     ap.add_argument("--show-lost", action="store_true", help="list lost true positives and missed expected ones")
+    ap.add_argument("--show-false", action="store_true", help="list the claims triaged false, with the reason")
     ap.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = ap.parse_args()
     triage, expected = read_csv(TRIAGE), read_csv(EXPECTED)
@@ -233,6 +234,13 @@ def main() -> int:
                 print(f"LOST TP {name} {row['path']}:{row['line']} {row['rule']} {row['symbol']} ({row['reason']})")
             for exp in r.expected_missed:
                 print(f"MISSED EXPECTED {name} {exp['path']} {exp['function']}: {exp['what']}")
+    if args.show_false:
+        for name, r in results.items():
+            rows = [t for t in triage if t["service"] == name]
+            for f in r.false:
+                row = match_row(f, rows)
+                print(f"FALSE {name} {f['path']}:{f['line']} {f['rule']} {f.get('symbol', '')} -- "
+                      f"{row['reason'] if row else ''}")
     if args.list_untriaged:
         print(untriaged_csv(results))
     return 0
