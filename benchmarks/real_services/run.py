@@ -122,6 +122,17 @@ def match_row(finding: dict, rows: list[dict]) -> dict | None:
     return min(same, key=lambda r: abs(int(r.get("line") or 0) - int(finding.get("line") or 0)))
 
 
+def still_found(claim: dict, row: dict) -> bool:
+    """A true row is still found when a claim matches it, or when the same blocker is reported at the same
+    site under a sibling rule of its family (same path, function, rule prefix such as WA12, within 3 lines):
+    e.g. an ``open()`` + ``.read()`` pair merged into one claim, or ``Popen.wait`` reported at ``Popen``."""
+    if match_row(claim, [row]) is not None:
+        return True
+    return (claim["path"] == row["path"] and claim["rule"][:4] == row["rule"][:4]
+            and function_key(claim.get("function", "")) == function_key(row["function"])
+            and abs(int(claim.get("line") or 0) - int(row.get("line") or 0)) <= 3)
+
+
 def expected_hit(exp: dict, claims: Iterable[dict]) -> dict | None:
     """An expected blocker is found when a claim in its file and function names one of its symbols."""
     symbols = [s.strip() for s in exp["symbols"].split("|") if s.strip()]
@@ -150,7 +161,7 @@ def evaluate(svc: Service, report: dict, triage: list[dict], expected: list[dict
         else:
             res.false.append(f)
     for row in rows:
-        if row["verdict"].strip().lower() == "true" and not any(match_row(c, [row]) for c in res.claims):
+        if row["verdict"].strip().lower() == "true" and not any(still_found(c, row) for c in res.claims):
             res.lost.append(row)
     for exp in (e for e in expected if e["service"] == svc.name):
         (res.expected_found if expected_hit(exp, res.claims) else res.expected_missed).append(exp)
