@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from prepare import prepare  # noqa: E402  (this folder's helpers; run.py is a script, not a package)
-from runner import pip_download_sdist, run_ruff, run_workeradvisor, scanner_label  # noqa: E402
+from runner import check_python, pip_download_sdist, run_ruff, run_workeradvisor, scanner_label  # noqa: E402
 
 PINNED = "26.8.1"
 CACHE = HERE.parent / ".cache" / "flake8_async_eval"
@@ -171,6 +171,7 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print the numbers as JSON instead of the table")
     ap.add_argument("--show-misses", action="store_true", help="list misses and wrong extras per tool")
     args = ap.parse_args()
+    args.python = check_python(args.python)
 
     tree = pip_download_sdist("flake8_async", args.version, CACHE, pip_python=sys.executable)
     prepared = CACHE / f"prepared-{args.version}"

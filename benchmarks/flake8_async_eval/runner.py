@@ -29,6 +29,14 @@ def pip_download_sdist(project: str, version: str, cache: Path, pip_python: str)
     return tree
 
 
+def check_python(python: str) -> str:
+    """The interpreter to run workeradvisor with, or a one-line error."""
+    found = shutil.which(python)
+    if not found:
+        raise SystemExit(f"run.py: error: no Python interpreter at {python}")
+    return found
+
+
 def scanner_env(src: Path | None) -> dict[str, str]:
     env = dict(os.environ)
     if src is not None:

@@ -26,12 +26,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "flake8_async_eval"))
 
-from runner import run_workeradvisor, scanner_label  # noqa: E402  (shared with the flake8-async harness)
+from runner import check_python, run_workeradvisor, scanner_label  # noqa: E402  (shared with the flake8-async harness)
 
 CACHE = HERE.parent / ".cache" / "real_services"
 TRIAGE = HERE / "triage.csv"
 EXPECTED = HERE / "expected.csv"
-TRIAGE_FIELDS = ("service", "path", "rule", "symbol", "function", "line", "verdict", "reason")
+TRIAGE_FIELDS = ("service", "path", "rule", "symbol", "function", "line", "verdict", "reason", "origin")
+START = "start"  # origin of the starting triage (main @ 09abcf2): its true positives must never be lost
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Service:
 
 SERVICES = (
     Service("mem0-server", "mem0ai/mem0", "8d5b7865bd0521e75fe9ab1b260eeccc83f8a378", "server", "server", "."),
+    Service("mem0", "mem0ai/mem0", "8d5b7865bd0521e75fe9ab1b260eeccc83f8a378", "mem0", ".", "mem0"),
     Service("datasette", "simonw/datasette", "481df7ff6d78a8ccf919984d27f27201b081bd53", "", ".", "datasette"),
     Service("lnbits", "lnbits/lnbits", "7d98c6b0808efab3edafc21310ec34d1c38c23df", "", ".", "lnbits"),
     Service("polar", "polarsource/polar", "c6c3645e639ee8eeaa05aa0835cf8e39e330382f", "server", "server", "."),
@@ -161,7 +163,8 @@ def evaluate(svc: Service, report: dict, triage: list[dict], expected: list[dict
         else:
             res.false.append(f)
     for row in rows:
-        if row["verdict"].strip().lower() == "true" and not any(still_found(c, row) for c in res.claims):
+        if row.get("origin", START) == START and row["verdict"].strip().lower() == "true" and \
+                not any(still_found(c, row) for c in res.claims):
             res.lost.append(row)
     for exp in (e for e in expected if e["service"] == svc.name):
         (res.expected_found if expected_hit(exp, res.claims) else res.expected_missed).append(exp)
@@ -199,13 +202,13 @@ def _row(name: str, r: Result) -> str:
             f"{exp:>8} {r.not_request:>16} {r.parse_errors:>12}")
 
 
-def untriaged_csv(results: dict[str, Result]) -> str:
+def untriaged_csv(results: dict[str, Result], origin: str) -> str:
     """Untriaged claims as triage.csv rows with an empty verdict, ready to read and fill in."""
     out = []
     for name, r in results.items():
         for f in r.untriaged:
             cells = [name, f["path"], f["rule"], f.get("symbol", ""), f.get("function", ""), str(f.get("line", "")),
-                     "", f"TODO {f.get('message', '')}"]
+                     "", f"TODO {f.get('message', '')}", origin]
             out.append(",".join(json.dumps(c) if ("," in c or '"' in c) else c for c in cells))
     return "\n".join(out)
 
@@ -221,6 +224,7 @@ def main() -> int:
     ap.add_argument("--show-false", action="store_true", help="list the claims triaged false, with the reason")
     ap.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = ap.parse_args()
+    args.python = check_python(args.python)
     triage, expected = read_csv(TRIAGE), read_csv(EXPECTED)
     results: dict[str, Result] = {}
     for svc in SERVICES:
@@ -253,7 +257,7 @@ def main() -> int:
                 print(f"FALSE {name} {f['path']}:{f['line']} {f['rule']} {f.get('symbol', '')} -- "
                       f"{row['reason'] if row else ''}")
     if args.list_untriaged:
-        print(untriaged_csv(results))
+        print(untriaged_csv(results, f"scanner@{scanner_label(args.python, args.src).rsplit('@ ', 1)[-1]}"))
     return 0
 
 
