@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from prepare import prepare  # noqa: E402  (this folder's helpers; run.py is a script, not a package)
+from prepare import prepare, should_error_lines  # noqa: E402  (this folder's helpers; run.py is a script, not a package)
 from runner import check_python, pip_download_sdist, run_ruff, run_workeradvisor, scanner_label  # noqa: E402
 
 PINNED = "26.8.1"
@@ -72,7 +72,7 @@ def family_ok(expected_family: str, found: set[str]) -> bool:
 
 
 def score(name: str, expected: list[tuple[int, str]], found: dict[int, set[str]], labels: dict[int, str],
-          reference_lines: set[int] | None) -> Score:
+          reference_lines: set[int] | None, acknowledged: set[int]) -> Score:
     """Agreement per expected error: any finding on its line (line), one of its family (family).
 
     An extra is a finding on a line with no expected error; it is *wrong* unless flake8-async itself, with
@@ -91,8 +91,10 @@ def score(name: str, expected: list[tuple[int, str]], found: dict[int, set[str]]
         if line not in expected_lines:
             s.extras += len(fams)
             other_code = reference_lines is not None and line in reference_lines
-            s.wrong_extras += 0 if other_code else len(fams)
-            s.extra_lines.append(f"{name}:{line} {labels.get(line, '')}" + (" [other ASYNC2xx]" if other_code else ""))
+            upstream = line in acknowledged
+            s.wrong_extras += 0 if (other_code or upstream) else len(fams)
+            s.extra_lines.append(f"{name}:{line} {labels.get(line, '')}" + (" [other ASYNC2xx]" if other_code else "")
+                                 + (" [upstream: should error]" if upstream else ""))
         elif not any(family_ok(FAMILY[c], fams) for ln, c in expected if ln == line):
             s.wrong_family += 1
     return s
@@ -176,6 +178,7 @@ def main() -> int:
     tree = pip_download_sdist("flake8_async", args.version, CACHE, pip_python=sys.executable)
     prepared = CACHE / f"prepared-{args.version}"
     expectations = prepare(tree / "tests" / "eval_files", FILES, prepared)
+    acknowledged = {name: should_error_lines(prepared / f"{name}.py") for name in FILES}
 
     wa = run_workeradvisor(args.python, args.src, prepared, cwd=prepared.parent)
     found = {"workeradvisor": workeradvisor_found(wa, prepared)}
@@ -192,7 +195,7 @@ def main() -> int:
         for name in FILES:
             fams, labels = per_file.get(name, ({}, {}))
             ref_lines = set(reference.get(name, ({}, {}))[0]) if reference is not None else None
-            results[tool][name] = score(name, expectations[name], fams, labels, ref_lines)
+            results[tool][name] = score(name, expectations[name], fams, labels, ref_lines, acknowledged[name])
             results[tool]["TOTAL"].add(results[tool][name])
     tools = list(results)
     if args.json:

@@ -34,7 +34,7 @@ def check_python(python: str) -> str:
     found = shutil.which(python)
     if not found:
         raise SystemExit(f"run.py: error: no Python interpreter at {python}")
-    return found
+    return os.path.abspath(found)  # absolute, not resolved: a venv python is a symlink that must stay one
 
 
 def scanner_env(src: Path | None) -> dict[str, str]:
