@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -145,8 +146,13 @@ def expected_hit(exp: dict, claims: Iterable[dict]) -> dict | None:
     return None
 
 
+def unparsed_files(errors: list[dict]) -> int:
+    """Files not scanned: one per error, plus the "and N more file(s)" a grouped newer-syntax error names."""
+    return sum(1 + sum(int(n) for n in re.findall(r"and (\d+) more file", e.get("message", ""))) for e in errors)
+
+
 def evaluate(svc: Service, report: dict, triage: list[dict], expected: list[dict]) -> Result:
-    res = Result(parse_errors=len(report.get("errors", [])))
+    res = Result(parse_errors=unparsed_files(report.get("errors", [])))
     rows = [r for r in triage if r["service"] == svc.name]
     for f in report.get("findings", []):
         if not is_loop_claim(f):
@@ -177,7 +183,7 @@ def pct(n: int, d: int) -> str:
 
 def table(results: dict[str, Result]) -> str:
     head = (f"{'service':<17} {'claims':>6} {'true':>5} {'false':>5} {'untri':>5} {'prec':>5} {'lostTP':>6} "
-            f"{'expected':>8} {'startup/unserved':>16} {'parse errors':>12}")
+            f"{'expected':>8} {'startup/unserved':>16} {'unparsed files':>14}")
     lines = [head, "-" * len(head)]
     total = Result()
     for name, r in results.items():
@@ -199,7 +205,7 @@ def _row(name: str, r: Result) -> str:
     t, f = len(r.true), len(r.false)
     exp = f"{len(r.expected_found)}/{len(r.expected_found) + len(r.expected_missed)}"
     return (f"{name:<17} {len(r.claims):>6} {t:>5} {f:>5} {len(r.untriaged):>5} {pct(t, t + f):>5} {len(r.lost):>6} "
-            f"{exp:>8} {r.not_request:>16} {r.parse_errors:>12}")
+            f"{exp:>8} {r.not_request:>16} {r.parse_errors:>14}")
 
 
 def untriaged_csv(results: dict[str, Result], origin: str) -> str:
@@ -238,7 +244,7 @@ def main() -> int:
             n: {"claims": len(r.claims), "true": len(r.true), "false": len(r.false), "untriaged": len(r.untriaged),
                 "lost_true_positives": [f"{x['path']}:{x['line']} {x['rule']} {x['symbol']}" for x in r.lost],
                 "expected_found": len(r.expected_found), "expected_missed": [x["what"] for x in r.expected_missed],
-                "startup_or_unserved": r.not_request, "parse_errors": r.parse_errors} for n, r in results.items()}},
+                "startup_or_unserved": r.not_request, "unparsed_files": r.parse_errors} for n, r in results.items()}},
             indent=2))
         return 0
     print(f"workeradvisor = {scanner_label(args.python, args.src)}")
