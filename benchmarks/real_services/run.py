@@ -259,9 +259,9 @@ def main() -> int:
         for name, r in results.items():
             rows = [t for t in triage if t["service"] == name]
             for f in r.false:
-                row = match_row(f, rows)
+                hit = match_row(f, rows)
                 print(f"FALSE {name} {f['path']}:{f['line']} {f['rule']} {f.get('symbol', '')} -- "
-                      f"{row['reason'] if row else ''}")
+                      f"{hit['reason'] if hit else ''}")
     if args.list_untriaged:
         print(untriaged_csv(results, f"scanner@{scanner_label(args.python, args.src).rsplit('@ ', 1)[-1]}"))
     return 0
