@@ -219,6 +219,40 @@ def untriaged_csv(results: dict[str, Result], origin: str) -> str:
     return "\n".join(out)
 
 
+def json_payload(results: dict[str, Result], label: str) -> dict:
+    def one(r: Result) -> dict:
+        t, f = len(r.true), len(r.false)
+        return {"claims": len(r.claims), "true": t, "false": f, "untriaged": len(r.untriaged),
+                "precision": round(t / (t + f), 4) if t + f else None,
+                "lost_true_positives": [f"{x['path']}:{x['line']} {x['rule']} {x['symbol']}" for x in r.lost],
+                "expected_found": len(r.expected_found), "expected_missed": [x["what"] for x in r.expected_missed],
+                "startup_or_unserved": r.not_request, "unparsed_files": r.parse_errors}
+
+    total = Result()
+    for r in results.values():
+        for attr in ("claims", "true", "false", "untriaged", "lost", "expected_found", "expected_missed"):
+            getattr(total, attr).extend(getattr(r, attr))
+        total.not_request += r.not_request
+        total.parse_errors += r.parse_errors
+    return {"scanner": label, "services": {n: one(r) for n, r in results.items()}, "total": one(total)}
+
+
+def print_details(args: argparse.Namespace, results: dict[str, Result], triage: list[dict], label: str) -> None:
+    """The --show-lost / --show-false / --list-untriaged listings."""
+    for name, r in results.items():
+        for row in r.lost if args.show_lost else []:
+            print(f"LOST TP {name} {row['path']}:{row['line']} {row['rule']} {row['symbol']} ({row['reason']})")
+        for exp in r.expected_missed if args.show_lost else []:
+            print(f"MISSED EXPECTED {name} {exp['path']} {exp['function']}: {exp['what']}")
+        rows = [t for t in triage if t["service"] == name]
+        for f in r.false if args.show_false else []:
+            hit = match_row(f, rows)
+            print(f"FALSE {name} {f['path']}:{f['line']} {f['rule']} {f.get('symbol', '')} -- "
+                  f"{hit['reason'] if hit else ''}")
+    if args.list_untriaged:
+        print(untriaged_csv(results, f"scanner@{label.rsplit('@ ', 1)[-1]}"))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--python", default=sys.executable, help="interpreter whose workeradvisor is measured")
@@ -239,31 +273,13 @@ def main() -> int:
         cwd = obtain(svc, args.mirror_root)
         report = run_workeradvisor(args.python, args.src, Path(svc.target), cwd=cwd, extra=[])
         results[svc.name] = evaluate(svc, report, triage, expected)
+    label = scanner_label(args.python, args.src)
     if args.json:
-        print(json.dumps({"scanner": scanner_label(args.python, args.src), "services": {
-            n: {"claims": len(r.claims), "true": len(r.true), "false": len(r.false), "untriaged": len(r.untriaged),
-                "lost_true_positives": [f"{x['path']}:{x['line']} {x['rule']} {x['symbol']}" for x in r.lost],
-                "expected_found": len(r.expected_found), "expected_missed": [x["what"] for x in r.expected_missed],
-                "startup_or_unserved": r.not_request, "unparsed_files": r.parse_errors} for n, r in results.items()}},
-            indent=2))
+        print(json.dumps(json_payload(results, label), indent=2))
         return 0
-    print(f"workeradvisor = {scanner_label(args.python, args.src)}")
+    print(f"workeradvisor = {label}")
     print(table(results))
-    if args.show_lost:
-        for name, r in results.items():
-            for row in r.lost:
-                print(f"LOST TP {name} {row['path']}:{row['line']} {row['rule']} {row['symbol']} ({row['reason']})")
-            for exp in r.expected_missed:
-                print(f"MISSED EXPECTED {name} {exp['path']} {exp['function']}: {exp['what']}")
-    if args.show_false:
-        for name, r in results.items():
-            rows = [t for t in triage if t["service"] == name]
-            for f in r.false:
-                hit = match_row(f, rows)
-                print(f"FALSE {name} {f['path']}:{f['line']} {f['rule']} {f.get('symbol', '')} -- "
-                      f"{hit['reason'] if hit else ''}")
-    if args.list_untriaged:
-        print(untriaged_csv(results, f"scanner@{scanner_label(args.python, args.src).rsplit('@ ', 1)[-1]}"))
+    print_details(args, results, triage, label)
     return 0
 
 
