@@ -164,6 +164,23 @@ def table(results: dict[str, dict[str, Score]], tools: list[str]) -> str:
     return "\n".join(rows)
 
 
+Found = dict[str, tuple[dict[int, set[str]], dict[int, str]]]
+
+
+def score_all(found: dict[str, Found], expectations: dict[str, list[tuple[int, str]]], reference: Found | None,
+              acknowledged: dict[str, set[int]]) -> dict[str, dict[str, Score]]:
+    """Per tool: a Score per file and their TOTAL."""
+    results: dict[str, dict[str, Score]] = {}
+    for tool, per_file in found.items():
+        results[tool] = {"TOTAL": Score()}
+        for name in FILES:
+            fams, labels = per_file.get(name, ({}, {}))
+            ref_lines = set(reference.get(name, ({}, {}))[0]) if reference is not None else None
+            results[tool][name] = score(name, expectations[name], fams, labels, ref_lines, acknowledged[name])
+            results[tool]["TOTAL"].add(results[tool][name])
+    return results
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--python", default=sys.executable, help="interpreter whose workeradvisor is scored")
@@ -189,14 +206,7 @@ def main() -> int:
     reference = flake8_async_found(sys.executable, prepared)
     if reference is not None:
         found = {"flake8-async " + args.version: reference, **found}
-    results: dict[str, dict[str, Score]] = {}
-    for tool, per_file in found.items():
-        results[tool] = {"TOTAL": Score()}
-        for name in FILES:
-            fams, labels = per_file.get(name, ({}, {}))
-            ref_lines = set(reference.get(name, ({}, {}))[0]) if reference is not None else None
-            results[tool][name] = score(name, expectations[name], fams, labels, ref_lines, acknowledged[name])
-            results[tool]["TOTAL"].add(results[tool][name])
+    results = score_all(found, expectations, reference, acknowledged)
     tools = list(results)
     if args.json:
         payload = {"flake8_async": args.version, "scanner": scanner_label(args.python, args.src),
