@@ -47,14 +47,16 @@ def scanner_env(src: Path | None) -> dict[str, str]:
 def scan_options(python: str, src: Path | None) -> list[str]:
     """Options the scanner under test understands that a benchmark needs: with the served-code model
     (issue 10), ``--include-unserved`` keeps eval files that are not behind a framework entry point."""
-    proc = subprocess.run([python, "-m", "workeradvisor", "scan", "--help"], capture_output=True, text=True,
+    proc = subprocess.run([python, "-P", "-m", "workeradvisor", "scan", "--help"], capture_output=True, text=True,
                           env=scanner_env(src), cwd="/")
     return ["--include-unserved"] if "--include-unserved" in proc.stdout else []
 
 
 def run_workeradvisor(python: str, src: Path | None, target: Path, cwd: Path, extra: list[str] | None = None) -> dict:
     """``<python> -m workeradvisor scan target --format json`` from cwd; the parsed report."""
-    cmd = [python, "-m", "workeradvisor", "scan", str(target), "--format", "json", "--fail-on", "never",
+    # -P: the scan runs from inside the scanned tree, whose modules (datasette/inspect.py) must not shadow
+    # the stdlib or the scanner; PYTHONPATH (--src) still applies
+    cmd = [python, "-P", "-m", "workeradvisor", "scan", str(target), "--format", "json", "--fail-on", "never",
            *(extra if extra is not None else scan_options(python, src))]
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=scanner_env(src))
     if proc.returncode not in (0, 1):

@@ -52,6 +52,8 @@ SERVICES = (
     Service("mem0-server", "mem0ai/mem0", "8d5b7865bd0521e75fe9ab1b260eeccc83f8a378", "server", "server", "."),
     Service("mem0", "mem0ai/mem0", "8d5b7865bd0521e75fe9ab1b260eeccc83f8a378", "mem0", ".", "mem0"),
     Service("datasette", "simonw/datasette", "481df7ff6d78a8ccf919984d27f27201b081bd53", "", ".", "datasette"),
+    # the same code scanned from inside the package (issue 10: import roots must not depend on the scan dir)
+    Service("datasette-inside", "simonw/datasette", "481df7ff6d78a8ccf919984d27f27201b081bd53", "", "datasette", "."),
     Service("lnbits", "lnbits/lnbits", "7d98c6b0808efab3edafc21310ec34d1c38c23df", "", ".", "lnbits"),
     Service("polar", "polarsource/polar", "c6c3645e639ee8eeaa05aa0835cf8e39e330382f", "server", "server", "."),
     Service("dispatch", "Netflix/dispatch", "dd2837e82a0bf5565b1b4b4b91ea30b7262d4061", "", ".", "src/dispatch"),
