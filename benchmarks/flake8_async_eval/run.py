@@ -6,7 +6,7 @@ The sdist of flake8-async (pinned below) is downloaded with pip into benchmarks/
 (gitignored); its tests/eval_files hold the expectations as ``# ASYNCxxx: ...`` / ``# error: ...`` comments.
 Each selected file is prepared the way flake8-async's tests/test_flake8_async.py prepares it for the asyncio
 run (magic markers, BASE_LIBRARY, trio/anyio -> asyncio substitution, ASYNCIO_NO_ERROR), written to a
-prepared/ folder, and scanned by ``<python> -m workeradvisor scan --format json`` and
+prepared/ folder, and scanned by ``<python> -P -m workeradvisor scan --format json`` and
 ``ruff check --select ASYNC --output-format json``. Expectations are read with a regex, never eval'd.
 
 ``--python`` picks the interpreter (and so the workeradvisor checkout) to score, e.g. another worktree's

@@ -5,7 +5,7 @@
 
 Each service is a public GitHub repository at a pinned commit, exported with ``git archive`` from a bare
 mirror (default /work/.mirror/<owner>+<name>/repo, or --mirror-root) into benchmarks/.cache/real_services
-(gitignored; their code is never committed). It is scanned with ``<python> -m workeradvisor scan <path>
+(gitignored; their code is never committed). It is scanned with ``<python> -P -m workeradvisor scan <path>
 --format json`` from the folder a user of that service would scan from. Every loop claim (WA1xx, WA2xx,
 WA311, WA331; a finding whose ``context`` says startup/unserved is not a request-path claim and is only
 counted) is looked up in triage.csv by (service, path, rule, symbol, function) — the line is a hint that
