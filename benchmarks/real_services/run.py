@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import re
 import subprocess
@@ -212,13 +213,15 @@ def _row(name: str, r: Result) -> str:
 
 def untriaged_csv(results: dict[str, Result], origin: str) -> str:
     """Untriaged claims as triage.csv rows with an empty verdict, ready to read and fill in."""
-    out = []
+    out: list[list[str]] = []
     for name, r in results.items():
         for f in r.untriaged:
             cells = [name, f["path"], f["rule"], f.get("symbol", ""), f.get("function", ""), str(f.get("line", "")),
                      "", f"TODO {f.get('message', '')}", origin]
-            out.append(",".join(json.dumps(c) if ("," in c or '"' in c) else c for c in cells))
-    return "\n".join(out)
+            out.append(cells)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(out)
+    return buf.getvalue().rstrip("\n")
 
 
 def json_payload(results: dict[str, Result], label: str) -> dict:
