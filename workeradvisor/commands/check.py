@@ -45,7 +45,8 @@ def render(report: CheckReport, fmt: str, failed: bool) -> str:
         doc.update(inventory=inventory, parse_errors=_errors(report), notes=list(report.notes))
         return json.dumps(doc, indent=2) + "\n"
     if fmt == "sarif":
-        return sarif.render(report.findings, rules, **common)
+        return sarif.render(report.findings, rules, source_root=sarif.repository_root([report.root]), kind="check",
+                            **common)
     if fmt == "markdown":
         return (findings_markdown.render(report.findings, rules, title="workeradvisor check", **common)
                 + "\n" + github.inventory_markdown(inventory))

@@ -89,8 +89,9 @@ def scan(
         result = only_in(result, paths)
     all_rules = scan_rules([*config.rules_dirs, *(rules or ())])
     chosen = select_rules(all_rules, _ids(select) or config.select, (*config.ignore, *_ids(ignore)))
+    extra = {"source_root": sarif.repository_root(paths), "kind": "scan"} if format is Format.sarif else {}
     text = _RENDERERS[format.value].render(result.findings, chosen, errors=result.errors, summary=result.summary,
-                                           files_scanned=result.files_scanned)
+                                           files_scanned=result.files_scanned, **extra)
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")
