@@ -18,9 +18,8 @@ from workeradvisor.check.suppress import ALL, suppressions
 from workeradvisor.cli import app
 from workeradvisor.errors import ConfigError
 
-CASES = ["suppress/dockerfile", "suppress/compose", "suppress/kubernetes", "suppress/procfile",
-         "devcontent/project_name", "devcontent/bind_mount", "devcontent/dev_dockerfile",
-         "devcontent/prod_config_mount"]
+GROUPS = ("suppress", "devcontent")  # every directory below these is a case (listed in test_check_fixtures)
+CASES = [f"{group}/{d.name}" for group in GROUPS for d in sorted((FIXTURES / group).iterdir()) if d.is_dir()]
 RELOAD_EVERYWHERE = 'FROM python:3.12\nCMD ["uvicorn", "app:app", "--reload", "--workers", "$(nproc)"]\n'
 APP = 'from fastapi import FastAPI\napp = FastAPI()\n\n\n@app.get("/")\ndef sync_endpoint():\n    return 1\n'
 

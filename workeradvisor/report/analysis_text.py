@@ -44,22 +44,28 @@ def _path_table(analysis: Analysis) -> Table:
 
 
 def _capacity_table(analysis: Analysis) -> Table | None:
-    cap = dict(analysis.recommendation.capacity)
-    rows = sorted({int(k.split("_")[-1][:-1]) for k in cap if k.startswith("predicted_max_rps_")})
-    if not cap.get("cpu_s_per_request"):
+    cap = analysis.recommendation.capacity
+    if cap is None or not cap.cpu_s_per_request:
         return None
-    t = Table(title=f"Capacity model: loop CPU {fmt_value('cpu_s_per_request', cap['cpu_s_per_request'])}/request "
-                    f"({cap.get('cpu_source')}), one loop saturates near {cap.get('loop_saturation_rps')} RPS",
+    t = Table(title=f"Capacity model: loop CPU {fmt_value('cpu_s_per_request', cap.cpu_s_per_request)}/request "
+                    f"({cap.cpu_source}), one loop saturates near {cap.loop_saturation_rps} RPS",
               title_justify="left")
     for col in ("workers", "predicted max RPS", "measured peak RPS"):
         t.add_column(col, justify="right")
-    for w in rows:
-        t.add_row(str(w), fmt_value("rps", cap.get(f"predicted_max_rps_{w}w")),
-                  fmt_value("rps", cap.get(f"measured_peak_rps_{w}w")))
+    for r in cap.rows:
+        t.add_row(str(r.workers), fmt_value("rps", r.predicted_max_rps), fmt_value("rps", r.measured_peak_rps))
     return t
 
 
-def render(analysis: Analysis, console: Console) -> None:
+def render(analysis: Analysis, console: Console | None = None) -> str:
+    """The terminal report as a string (plain text at 120 columns unless a console is given)."""
+    console = console or Console(width=120, record=True, force_terminal=False)
+    with console.capture() as cap:
+        _print(analysis, console)
+    return cap.get()
+
+
+def _print(analysis: Analysis, console: Console) -> None:
     rec = analysis.recommendation
     lo, hi = rec.workers_range
     head = (f"[bold]{rec.verdict}[/]\nrange {lo}-{hi} | confidence {rec.confidence:.2f} ({rec.confidence_label})"
@@ -79,7 +85,7 @@ def render(analysis: Analysis, console: Console) -> None:
         for col in COMPARE_HEADERS:
             t.add_column(col, justify="right")
         for row in rec.compare:
-            t.add_row(*compare_cells(row))
+            t.add_row(*compare_cells(row, rec.threshold("scale_gain_min")))
         console.print(t)
     cap = _capacity_table(analysis)
     if cap is not None:

@@ -82,7 +82,11 @@ def summary_lines(result: LoadResult) -> list[str]:
     return lines
 
 
-def render(result: LoadResult, console: Console) -> None:
-    console.print(build_table(result))
-    for line in summary_lines(result):
-        console.print(line, highlight=False, markup=False)
+def render(result: LoadResult, console: Console | None = None) -> str:
+    """The terminal report as a string (plain text at 160 columns unless a console is given)."""
+    console = console or Console(width=160, record=True, force_terminal=False)
+    with console.capture() as cap:
+        console.print(build_table(result))
+        for line in summary_lines(result):
+            console.print(line, highlight=False, markup=False)
+    return cap.get()
