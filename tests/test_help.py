@@ -39,3 +39,18 @@ def test_scan_help_names_types_plainly() -> None:
     text = help_of("scan")
     assert re.search(r"Usage: workeradvisor scan \[OPTIONS\] PATHS\.\.\.", text)
     assert re.search(r"--select\s+TEXT", text) and re.search(r"--format\s+-f\s+text\|json\|sarif\|markdown", text)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_example_parses(command: str) -> None:
+    """The example's options exist and its arguments fit (parsed by the command, not run)."""
+    import shlex
+
+    import typer
+
+    group = typer.main.get_command(app)
+    words = shlex.split(EXAMPLES[command])[1:]
+    ctx = group.make_context("workeradvisor", list(words))
+    sub = group.get_command(ctx, words[0])
+    assert sub is not None
+    sub.make_context(words[0], words[1:], parent=ctx)  # raises on an unknown option or a missing argument

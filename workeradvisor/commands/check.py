@@ -87,9 +87,10 @@ def check(
     target_ccu: Annotated[int | None, typer.Option("--target-ccu", min=1, help="Concurrent users to plan for.")] = None,
     node_cpus: Annotated[float | None, typer.Option(
         "--node-cpus", min=0.001, help="CPUs of one node for the CPU-request sum (default: this machine).")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text | json | sarif | markdown | github")] = "text",
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="|".join(FORMATS), help="Output format.")] = "text",
     fail_on: Annotated[str | None, typer.Option(
-        "--fail-on", help="error | warning | info | never (default: error, or pyproject's fail-on)")] = None,
+        "--fail-on", metavar="|".join(FAIL_ON),
+        help="Exit 1 on findings at or above this severity (default: error, or pyproject's fail-on).")] = None,
     select: Annotated[list[str] | None, typer.Option(
         "--select", help="Only these check rules (ids or prefixes, comma separated; replaces pyproject's).")] = None,
     ignore: Annotated[list[str] | None, typer.Option(
