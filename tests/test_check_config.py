@@ -113,3 +113,24 @@ def test_no_deployment_files_is_said_plainly(fmt: str, tmp_path: Path, monkeypat
     if fmt == "github":
         assert "no deployment files found" in summary.read_text()
     assert NO_FILES.startswith("no deployment files found")
+
+
+def test_inventory_json_has_json_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Numbers are numbers, unknown is null, and where the worker count came from is its own field."""
+    examples = Path(__file__).resolve().parent.parent / "examples" / "deploy"
+    code, out = invoke(examples, monkeypatch, ".", "-f", "json", "--no-scan", "--node-cpus", "4")
+    assert code == 1
+    rows = {(r["kind"], r["name"]): r for r in json.loads(out)["inventory"]}
+    image = rows[("dockerfile", "image")]
+    assert (image["workers"], image["workers_source"], image["cpu_limit"], image["memory_limit"]) == (
+        1, "default", None, None)
+    server = rows[("compose", "mem0-server")]
+    assert server["workers"] is None and server["workers_source"] == "formula"
+    assert server["workers_expression"] == "multiprocessing.cpu_count() * 2 + 1"
+    assert (server["cpu_limit"], server["cpu_request"], server["memory_limit"]) == (2.0, 1.0, 1024 ** 3)
+    k8s = rows[("kubernetes", "mem0-server/api")]
+    assert (k8s["workers"], k8s["workers_source"], k8s["replicas"]) == (4, "command", 2)
+    for row in rows.values():
+        assert "" not in row.values(), row  # unknown is null, never ""
+    _, text = invoke(examples, monkeypatch, ".", "--no-scan", "--node-cpus", "4")
+    assert "formula multiprocessing.cpu_count() * 2 + 1" in text and "1 GiB" in text and "1 (default)" in text

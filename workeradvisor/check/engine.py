@@ -75,11 +75,11 @@ class InventoryRow:
 
     def display(self, attr: str) -> str:
         """One inventory value as text ("" when unknown), units formatted."""
+        if attr == "workers":
+            return self.workers_text()
         value = getattr(self, attr)
         if value is None:
             return ""
-        if attr == "workers":
-            return self.workers_text()
         if attr in ("cpu_limit", "cpu_request"):
             return format_cpus(value)
         if attr == "memory_limit":
