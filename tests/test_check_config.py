@@ -44,6 +44,7 @@ def test_dev_configs_by_content_say_why(fixture: str, monkeypatch: pytest.Monkey
 def test_suppression_comment_parsing() -> None:
     marks = suppressions("a\n# workeradvisor: ignore[wa506, WA501]\nb\nc  # workeradvisor: ignore\n")
     assert marks == {2: {"WA506", "WA501"}, 3: {"WA506", "WA501"}, 4: ALL, 5: ALL}
+    assert suppressions("x\n# workeradvisor: ignore-file[WA506]\n") == {0: {"WA506"}}
 
 
 def invoke(cwd: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:

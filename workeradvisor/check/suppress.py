@@ -3,7 +3,8 @@
 ``# workeradvisor: ignore[WA506]`` (several ids or prefixes, comma separated) or a bare
 ``# workeradvisor: ignore`` silences findings on its own line and on the line below, so it works
 both as a trailing YAML/Procfile comment and as a comment line above a Dockerfile instruction
-(where trailing comments are not comments).
+(where trailing comments are not comments). ``# workeradvisor: ignore-file`` (optionally with ids)
+anywhere in the file silences the whole file, as in ``scan``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from collections.abc import Callable, Sequence
 
 from workeradvisor.models.scan import Finding
 
-_MARK = re.compile(r"#\s*workeradvisor:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?", re.I)
+_MARK = re.compile(r"#\s*workeradvisor:\s*ignore(-file)?(?:\[([A-Za-z0-9_,\s]*)\])?", re.I)
+WHOLE_FILE = 0  # the key a file-level ignore is kept under
 ALL: frozenset[str] = frozenset()  # a bare ignore: every rule
 Suppressions = dict[int, frozenset[str]]
 
@@ -25,8 +27,8 @@ def suppressions(text: str) -> Suppressions:
         m = _MARK.search(line)
         if not m:
             continue
-        codes = {c.strip().upper() for c in (m.group(1) or "").split(",") if c.strip()}
-        for target in (no, no + 1):
+        codes = {c.strip().upper() for c in (m.group(2) or "").split(",") if c.strip()}
+        for target in (WHOLE_FILE,) if m.group(1) else (no, no + 1):
             if not codes or out.get(target, set()) is None:
                 out[target] = None
             else:
@@ -37,10 +39,11 @@ def suppressions(text: str) -> Suppressions:
 
 
 def silenced(finding: Finding, marks: Suppressions) -> bool:
-    codes = marks.get(finding.line)
-    if codes is None:
-        return False
-    return codes == ALL or any(finding.rule.startswith(c) for c in codes)
+    for key in (finding.line, WHOLE_FILE):
+        codes = marks.get(key)
+        if codes is not None and (codes == ALL or any(finding.rule.startswith(c) for c in codes)):
+            return True
+    return False
 
 
 def drop_suppressed(findings: Sequence[Finding], read: Callable[[str], str | None]) -> tuple[Finding, ...]:
