@@ -9,10 +9,11 @@ own codes and hands only the scan codes to the scan that gathers its evidence, s
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from workeradvisor.errors import ConfigError
 from workeradvisor.models.scan import Finding
+from workeradvisor.rulebook import Rule
 from workeradvisor.scan.config import ScanConfig
 
 CHECK_PREFIX = "WA5"
@@ -39,6 +40,14 @@ def chosen(findings: Sequence[Finding], select: Sequence[str], ignore: Sequence[
     picks = [c for c in select if _check_code(c)]
     out = [f for f in findings if not picks or any(f.rule.startswith(c.upper()) for c in picks)]
     return tuple(f for f in out if not any(f.rule.startswith(c.upper()) for c in ignore))
+
+
+def check_rules(rules: Mapping[str, Rule], select: Sequence[str], ignore: Sequence[str]) -> dict[str, Rule]:
+    """The WA5xx rules left after select/ignore (what SARIF and Markdown list as checked)."""
+    picks = [c for c in select if _check_code(c)]
+    return {rid: r for rid, r in rules.items() if rid.startswith(CHECK_PREFIX)
+            and (not picks or any(rid.startswith(c.upper()) for c in picks))
+            and not any(rid.startswith(c.upper()) for c in ignore)}
 
 
 def _check_code(code: str) -> bool:

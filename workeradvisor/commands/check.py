@@ -15,7 +15,7 @@ from workeradvisor.check.analysis import load_analysis
 from workeradvisor.check.engine import CheckReport, run_check
 from workeradvisor.check.render import report_text, scan_errors
 from workeradvisor.check.scanning import scan_tree
-from workeradvisor.check.selection import split_ids, validate
+from workeradvisor.check.selection import check_rules, split_ids, validate
 from workeradvisor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from workeradvisor.report import findings_json, findings_markdown, findings_text, github, sarif
 from workeradvisor.rulebook import SEVERITIES, Rule, load_rules
@@ -73,11 +73,7 @@ def _rules_and_config(select: list[str] | None, ignore: list[str] | None
     validate((*cli_select, *cli_ignore), everything, "--select/--ignore")
     validate((*config.select, *config.ignore), everything, "[tool.workeradvisor]")
     chosen_select, chosen_ignore = cli_select or config.select, (*config.ignore, *cli_ignore)
-    check_rules = {rid: r for rid, r in everything.items() if rid.startswith("WA5")}
-    shown = {rid: r for rid, r in check_rules.items()
-             if (not any(c.upper().startswith("WA5") or "WA5".startswith(c.upper()) for c in chosen_select)
-                 or any(rid.startswith(c.upper()) for c in chosen_select))
-             and not any(rid.startswith(c.upper()) for c in chosen_ignore)}
+    shown = check_rules(everything, chosen_select, chosen_ignore)
     return config, shown, tuple(chosen_select), tuple(chosen_ignore)
 
 
