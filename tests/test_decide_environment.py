@@ -112,7 +112,7 @@ def test_parse_memory_rejects(text: str) -> None:
         parse_memory(text)
 
 
-def test_one_core_count_for_every_caller(monkeypatch) -> None:  # noqa: ANN001
+def test_one_core_count_for_every_caller(monkeypatch) -> None:
     """scan's parallelism, the load generator (procs) and check all read environment.cpu_count."""
     from workeradvisor import environment, procs
     from workeradvisor.scan import engine

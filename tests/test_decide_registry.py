@@ -30,12 +30,12 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "analysis.md"
 IO_BOUND = dict(cpu_ratio=0.35, io_ratio=0.65)  # I/O-bound only when io_bound_ratio < 0.65
 
 
-def _reports(analysis) -> dict[str, str]:  # noqa: ANN001
+def _reports(analysis) -> dict[str, str]:
     return {"text": analysis_text.render(analysis), "markdown": analysis_markdown.render(analysis),
             "json": analysis_json.render(analysis)}
 
 
-def _labels(analysis) -> list[str]:  # noqa: ANN001
+def _labels(analysis) -> list[str]:
     return [step["label"] for step in json.loads(analysis_json.render(analysis))["recommendation"]["path"]]
 
 
@@ -74,7 +74,7 @@ def _shed_load(ctx: ActionContext) -> Action:
 
 
 @pytest.fixture()
-def shed_load_kind():  # noqa: ANN201
+def shed_load_kind():
     register_action_kind(ActionKind("shed-load", 45, "return 503 above the capacity", first=True,
                                     builder=_shed_load))
     yield

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -134,10 +135,9 @@ class RequestPlan:
         return asdict(self)
 
     @staticmethod
-    def from_dict(data: Mapping[str, object]) -> RequestPlan:
+    def from_dict(data: Mapping[str, Any]) -> RequestPlan:
         reqs = tuple(
-            RequestTemplate(**{**r, "headers": tuple(tuple(h) for h in r["headers"])})  # type: ignore[arg-type]
-            for r in data["requests"]  # type: ignore[attr-defined]
+            RequestTemplate(**{**r, "headers": tuple(tuple(h) for h in r["headers"])}) for r in data["requests"]
         )
         fields = {k: v for k, v in data.items() if k != "requests"}
-        return RequestPlan(**fields, requests=reqs)  # type: ignore[arg-type]
+        return RequestPlan(**fields, requests=reqs)
