@@ -30,7 +30,8 @@ def test_saved_analysis_fails_the_build_when_workers_disagree() -> None:
     assert got == expected_findings(DISAGREE)
     wa511 = next(f for f in doc["findings"] if f["rule"] == "WA511")
     assert "configures 4 workers" in wa511["message"] and "recommends 1 (range 1-2)" in wa511["message"]
-    assert doc["inventory"][0]["workers"] == "4" and doc["inventory"][0]["cpu_limit"] == "4"
+    row = doc["inventory"][0]
+    assert (row["workers"], row["workers_source"], row["cpu_limit"]) == (4, "command", 4.0)  # JSON numbers
 
 
 def test_saved_analysis_passes_when_config_agrees() -> None:

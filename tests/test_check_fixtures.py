@@ -64,6 +64,8 @@ TESTED_ELSEWHERE = {
     "scan_evidence": "test_check_evidence.py",
     "analysis/real_telemetry": "test_check_evidence.py",
     "malformed": "test_check_malformed.py",
+    "suppress": "test_check_config.py",
+    "devcontent": "test_check_config.py",
 }
 
 

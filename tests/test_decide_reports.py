@@ -32,6 +32,7 @@ def idle_analysis():
 def test_json_schema_top_level_and_recommendation() -> None:
     data = json.loads(analysis_json.render(compare_analysis()))
     assert {"scan", "profile", "load", "environment", "recommendation"} <= set(data)
+    assert (data["schema"], data["version"]) == ("workeradvisor.analysis/1", 1)  # docs/json.md
     rec = data["recommendation"]
     assert isinstance(rec["workers"], int) and rec["workers"] == 2
     assert isinstance(rec["workers_range"], list) and len(rec["workers_range"]) == 2

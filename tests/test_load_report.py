@@ -57,6 +57,7 @@ def _result() -> LoadResult:
 def test_json_schema_is_stable() -> None:
     data = json.loads(load_json.render(_result()))
     assert data["schema"] == "workeradvisor.load/1"
+    assert data["version"] == 1  # docs/json.md
     assert data["knee"] == {"last_healthy_ccu": 60, "first_saturated_ccu": 100}
     s = data["stages"][2]
     assert set(s) == {"kind", "ccu", "rate", "duration_s", "requests", "requests_sent", "rps", "latency_ms", "errors",

@@ -41,8 +41,9 @@ def _result() -> ProfileResult:
 def test_json_keys_are_the_documented_stable_schema() -> None:
     doc = json.loads(profile_json.render(_result()))
     assert doc["schema"] == "workeradvisor.profile/1"
-    assert list(doc) == ["schema", "target", "partial", "request_cpu_ratio", "per_request", "workers", "idle",
-                         "top_blocking", "top_cpu", "attribution_error", "notes"]
+    assert doc["version"] == 1  # docs/json.md
+    assert list(doc) == ["schema", "version", "target", "partial", "request_cpu_ratio", "per_request", "workers",
+                         "idle", "top_blocking", "top_cpu", "attribution_error", "notes"]
     assert set(doc["per_request"]) == {"requests", "concurrency", "rps", "loop_cpu_s_per_request",
                                        "loop_runqueue_s_per_request", "mean_latency_ms", "request_cpu_ratio",
                                        "io_ratio"}

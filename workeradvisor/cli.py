@@ -41,6 +41,7 @@ from workeradvisor.commands import load as load_cmd
 from workeradvisor.commands import profile as profile_cmd
 from workeradvisor.commands import rules as rules_cmd
 from workeradvisor.commands import scan as scan_cmd
+from workeradvisor.commands.helpfmt import PlainGroup
 from workeradvisor.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USAGE, WorkerAdvisorError
 
 app = typer.Typer(
@@ -49,6 +50,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=PlainGroup,  # plain metavars and an example in every command's help (commands/helpfmt.py)
 )
 
 

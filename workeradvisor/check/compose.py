@@ -6,6 +6,7 @@ import posixpath
 from typing import Any
 
 from workeradvisor.check.cmdline import apply_env, parse_argv, parse_shell
+from workeradvisor.check.devconfig import dev_name, source_bind_mount
 from workeradvisor.check.model import ParseProblem, Unit
 from workeradvisor.check.units import parse_cpus, parse_memory
 from workeradvisor.check.yamlio import Lines, as_map, line_of, load_documents
@@ -40,12 +41,29 @@ def parse_compose(path: str, text: str) -> tuple[list[Unit], list[ParseProblem]]
         services = data.get("services") if isinstance(data, dict) else None
         if not isinstance(services, dict):
             continue
+        project = str(data.get("name") or "")
         for name, svc in services.items():
             if isinstance(svc, dict):
                 unit, err = _service(path, str(name), svc, lines)
+                _mark_development(unit, svc, project)
                 units.append(unit)
                 problems.extend(err)
     return units, problems
+
+
+def _mark_development(unit: Unit, svc: dict[str, Any], project: str) -> None:
+    """A dev project name, a bind-mounted source directory or a dev Dockerfile make a service a dev
+    config (judged by content: a ``compose.yaml`` may be the development one)."""
+    why = ""
+    if project and dev_name(project):
+        why = f"compose project {project!r} is a development project"
+    elif mount := source_bind_mount(svc.get("volumes"), unit.path):
+        why = f"bind-mounts the source directory {mount} (live code)"
+    elif unit.build_context and dev_name(posixpath.basename(unit.build_context)):
+        why = f"builds the development Dockerfile {unit.build_context}"
+    if why:
+        unit.production = False
+        unit.notes.append(f"development config: {why}")
 
 
 def _service(path: str, name: str, svc: dict[str, Any], lines: Lines) -> tuple[Unit, list[ParseProblem]]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from workeradvisor.check.compose import parse_compose
+from workeradvisor.check.devconfig import dev_name
 from workeradvisor.check.dockerfile import parse_dockerfile
 from workeradvisor.check.kubernetes import is_kubernetes, kubernetes_units
 from workeradvisor.check.model import ParseProblem, Unit
@@ -23,7 +24,6 @@ from workeradvisor.safeio import MAX_DEPLOYMENT_FILE, InputError, read_bounded
 
 SKIP_DIRS = {".git", ".hg", "node_modules", ".venv", "venv", "env", "__pycache__", ".tox", ".nox", "site-packages",
              "dist", "build", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
-_NON_PROD = re.compile(r"(^|[._-])(dev|develop|development|local|test|tests|override|debug)([._-]|$)", re.I)
 _COMPOSE = re.compile(r"^(docker-)?compose([._-].*)?\.ya?ml$", re.I)
 Parser = Callable[[str, str], tuple[list[Unit], list[ParseProblem]]]
 
@@ -49,7 +49,7 @@ def kind_of(name: str) -> str | None:
 
 def is_production_file(path: str) -> bool:
     """Files named ``*.dev.*``, ``*-local.*``, ``*override*``... are development configs."""
-    return not any(_NON_PROD.search(part) for part in Path(path).parts[-1:])
+    return not any(dev_name(part) for part in Path(path).parts[-1:])
 
 
 def _parse_yaml(path: str, text: str) -> tuple[list[Unit], list[ParseProblem]]:

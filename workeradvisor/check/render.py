@@ -20,12 +20,12 @@ def _value(row: InventoryRow, attr: str) -> str:
         if row.production:
             return f"{value}:{row.line}"
         return f"{value}:{row.line}" + (" (not run by a deployment file)" if row.kind == "python" else " (dev)")
-    return str(value) if value not in ("", None) else "-"
+    return row.display(attr) or "-"
 
 
 def inventory_text(rows: Sequence[InventoryRow]) -> str:
     if not rows:
-        return "No deployment files found (Dockerfile, compose, Kubernetes, Procfile, systemd, gunicorn.conf.py).\n"
+        return "(none)\n"
     table = [[h for h, _ in COLUMNS]] + [[_value(r, a) for _, a in COLUMNS] for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS))]
     out = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in table]

@@ -13,6 +13,7 @@ import typer
 
 from workeradvisor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from workeradvisor.models.scan import Finding, ScanResult
+from workeradvisor.report import sarif
 from workeradvisor.report.formats import FINDINGS_FORMATS, FindingsReport
 from workeradvisor.report.output import validate_output, write_report
 from workeradvisor.scan.config import load_config
@@ -92,7 +93,12 @@ def scan(
     if graph_root is not None:
         result = only_in(result, paths)
     _, chosen = chosen_rules(config, tuple(rules or ()), _ids(select), _ids(ignore))
-    text = FINDINGS_FORMATS[format.value](FindingsReport.of(result, chosen))
+    report = FindingsReport.of(result, chosen)
+    if format is Format.sarif:  # code scanning needs repository-root URIs and its own automation id
+        text = sarif.render(report.findings, report.rules, **report.kwargs(),
+                            source_root=sarif.repository_root(paths), kind="scan")
+    else:
+        text = FINDINGS_FORMATS[format.value](report)
     write_report(text, output)
     threshold = fail_on.value if fail_on is not None else config.fail_on or "error"
     sys.exit(EXIT_FINDINGS if should_fail(result.findings, threshold) else EXIT_OK)  # typer.Exit is lost here

@@ -115,6 +115,7 @@ def compare_dict(c: CompareRow) -> dict[str, Any]:
 def to_dict(analysis: Analysis) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
+        "version": 1,  # docs/json.md: every document carries "version"
         "scan": analysis.scan.to_dict() if analysis.scan else None,
         "profile": profile_json.to_dict(analysis.profile) if analysis.profile else None,
         "load": [load_json.to_dict(x) for x in analysis.load],

@@ -38,10 +38,12 @@ def annotation(level: str, message: str, path: str = "", line: int = 0, title: s
     return f"{head}::{_escape_data(message)}"
 
 
-def render_annotations(findings: Sequence[Finding], errors: Sequence[Mapping[str, Any]] = ()) -> str:
-    """One workflow command per finding (and per unreadable file, as an error)."""
-    lines = [annotation("error", str(e["message"]), str(e["path"]), int(e.get("line") or 0), "cannot parse")
-             for e in errors]
+def render_annotations(findings: Sequence[Finding], errors: Sequence[Mapping[str, Any]] = (),
+                       notes: Sequence[str] = ()) -> str:
+    """One workflow command per finding (and per unreadable file, as an error; notes as notices)."""
+    lines = [annotation("notice", note, title="workeradvisor") for note in notes]
+    lines += [annotation("error", str(e["message"]), str(e["path"]), int(e.get("line") or 0), "cannot parse")
+              for e in errors]
     for f in findings:
         lines.append(annotation(_LEVEL.get(f.severity, "warning"), f"{f.message}. Fix: {f.fix}", f.path, f.line,
                                 f"{f.rule} {f.name}"))
@@ -51,6 +53,8 @@ def render_annotations(findings: Sequence[Finding], errors: Sequence[Mapping[str
 def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else ""
+    if value is None:
+        return ""
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
@@ -65,12 +69,15 @@ def inventory_markdown(inventory: Sequence[Mapping[str, Any]]) -> str:
 
 
 def summary_markdown(title: str, findings: Sequence[Finding], inventory: Sequence[Mapping[str, Any]] = (),
-                     errors: Sequence[Mapping[str, Any]] = (), failed: bool = False) -> str:
+                     errors: Sequence[Mapping[str, Any]] = (), failed: bool = False,
+                     notes: Sequence[str] = ()) -> str:
+    """The job summary: verdict, counts, what was checked (or plainly that nothing was), findings."""
     counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
     verdict = "failed" if failed else "passed"
     out = [f"## {title}: {verdict}", "",
            f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info; "
            f"{len(errors)} file(s) could not be parsed.", ""]
+    out += [f"> **Note:** {_cell(n)}" for n in notes] + ([""] if notes else [])
     if inventory:
         out.append(inventory_markdown(inventory))
     if errors:

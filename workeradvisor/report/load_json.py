@@ -47,6 +47,7 @@ def stage_dict(s: StageResult) -> dict[str, Any]:
 def to_dict(result: LoadResult) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
+        "version": 1,  # docs/json.md: every document carries "version"
         "target": result.target,
         "source": result.source,
         "workers": result.workers,

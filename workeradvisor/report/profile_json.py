@@ -72,6 +72,7 @@ def _site(c: CallSite) -> dict[str, Any]:
 def to_dict(result: ProfileResult) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
+        "version": 1,  # docs/json.md: every document carries "version"
         "target": result.target,
         "partial": result.partial,
         "request_cpu_ratio": result.request_cpu_ratio,

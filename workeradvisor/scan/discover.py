@@ -102,6 +102,7 @@ class _Walker:
         self.files: list[SourceFile] = []
         self.errors: list[ScanError] = []
         self.seen_files: set[str] = set()
+        self.empty: set[str] = set()  # empty directories: not an error
         self.exclude: list[_Spec] = [exclude] if exclude else []
 
     def error(self, path: str, message: str) -> None:
@@ -125,7 +126,7 @@ class _Walker:
             self.error(directory, f"cannot read directory: {exc.strerror or exc}")
             return 0
         if not entries:
-            self.error(directory, "empty directory")
+            self.empty.add(directory)  # skipped silently, as ruff and flake8 do
             return 0
         own = _load_gitignore(directory)
         if own:
@@ -182,7 +183,8 @@ def discover(paths: Iterable[str | os.PathLike[str]], cwd: str, exclude: _Spec |
             specs = _ancestor_specs(root)
             if _ignored(root, True, specs):
                 specs = []  # an explicitly named path is scanned even when its parent repo ignores it
-            if walker.walk(path, root, specs, {os.path.realpath(path)}) == 0 and not any(
+            found = walker.walk(path, root, specs, {os.path.realpath(path)})
+            if found == 0 and path not in walker.empty and not any(
                     e.path == display_path(path, cwd) for e in walker.errors):
                 walker.error(path, "no Python files found")
         else:

@@ -42,8 +42,8 @@ def scan_rules(extra_dirs: Iterable[Path] = ()) -> dict[str, Rule]:
 
 def select_rules(rules: dict[str, Rule], select: Sequence[str], ignore: Sequence[str]) -> dict[str, Rule]:
     """Ruff-style prefixes: ``WA1`` selects WA100-WA199. An entry matching no rule is a config error."""
-    for code in (*select, *ignore):
-        if not any(r.startswith(code.upper()) for r in rules):
+    for code in (*select, *ignore):  # WA5xx codes belong to `check`, which shares the pyproject section
+        if not any(r.startswith(code.upper()) for r in rules) and not code.upper().startswith("WA5"):
             raise ConfigError(f"unknown rule or prefix {code!r} (see `workeradvisor rules`)")
     chosen = {k: r for k, r in rules.items() if not select or any(k.startswith(s.upper()) for s in select)}
     return {k: r for k, r in chosen.items() if not any(k.startswith(i.upper()) for i in ignore)}
