@@ -32,6 +32,7 @@ from workeradvisor.orchestrate.pipeline import (
     STEPS,
 )
 from workeradvisor.report import analysis_json, analysis_markdown, analysis_text
+from workeradvisor.report.text_fit import text_console
 
 FORMATS = ("text", "json", "markdown")
 
@@ -84,7 +85,7 @@ def emit(analysis: Analysis, fmt: str, output: str | None) -> None:
     if fmt == "text":
         fh = open(output, "w", encoding="utf-8") if output else sys.stdout
         try:
-            analysis_text.render(analysis, Console(file=fh, width=None if fh.isatty() else 120))
+            analysis_text.render(analysis, text_console(fh))
         finally:
             if output:
                 fh.close()

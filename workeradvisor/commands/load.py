@@ -16,6 +16,7 @@ from workeradvisor.load.importers import import_file
 from workeradvisor.load.locustfile import render_locustfile
 from workeradvisor.models.load import LoadResult
 from workeradvisor.report import load_json, load_markdown, load_text
+from workeradvisor.report.text_fit import text_console
 
 FORMATS = ("text", "json", "markdown")
 
@@ -46,9 +47,7 @@ def _emit(result: LoadResult, fmt: str, output: str | None) -> None:
     elif fmt == "markdown":
         text = load_markdown.render(result)
     else:
-        console = Console(file=open(output, "w", encoding="utf-8") if output else sys.stdout)
-        if not console.is_terminal:
-            console.width = 160
+        console = text_console(open(output, "w", encoding="utf-8") if output else sys.stdout)
         load_text.render(result, console)
         if output:
             console.file.close()
