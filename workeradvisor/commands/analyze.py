@@ -8,28 +8,24 @@ stdout or ``--output``. Ctrl-C reports the finished steps and exits 130.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from workeradvisor.commands.progress import StageLine
+from workeradvisor.commands.progress import PipelineView
 from workeradvisor.decide.metrics import DecideOptions
 from workeradvisor.decide.tree import load_decision_tree, parse_threshold_args
 from workeradvisor.environment import detect_environment, parse_memory
 from workeradvisor.errors import UsageError
-from workeradvisor.load import StageProgress
 from workeradvisor.models.decision import Analysis
-from workeradvisor.orchestrate import Events, PipelineSettings, run_pipeline
+from workeradvisor.orchestrate import PipelineSettings, run_pipeline
 from workeradvisor.orchestrate.pipeline import (
     DEFAULT_CCUS,
     DEFAULT_IDLE_S,
     DEFAULT_PROFILE_S,
     DEFAULT_STAGE_S,
     DEFAULT_WARMUP_S,
-    STEPS,
 )
 from workeradvisor.report import analysis_json, analysis_markdown, analysis_text
 from workeradvisor.report.text_fit import text_console
@@ -45,40 +41,6 @@ def int_list(text: str, flag: str) -> tuple[int, ...]:
     if not values or any(v < 1 for v in values):
         raise UsageError(f"{flag} values must be positive integers")
     return values
-
-
-class ProgressView(Events):
-    """Step lines on stderr; on a terminal, a live line with the running stage's RPS and p99."""
-
-    def __init__(self) -> None:
-        self.console = Console(stderr=True, soft_wrap=True)
-        self.line = StageLine(self.console, indent="      ")
-        self.current = ""
-        self.started = time.monotonic()
-
-    def _stop_live(self) -> None:
-        self.line.close()
-
-    def step(self, name: str, detail: str) -> None:
-        self._stop_live()
-        self.current = name
-        number = STEPS.index(name) + 1 if name in STEPS else 0
-        self.console.print(f"[bold cyan][{number}/{len(STEPS)}][/] {name}: {detail}", highlight=False)
-
-    def done(self, name: str, summary: str) -> None:
-        self._stop_live()
-        self.console.print(f"      [green]done[/] {summary} [dim]({time.monotonic() - self.started:.0f} s)[/]",
-                           highlight=False)
-
-    def note(self, text: str) -> None:
-        self._stop_live()
-        self.console.print(f"      [yellow]note[/] {text}", highlight=False)
-
-    def stage(self, p: StageProgress) -> None:
-        self.line(p)
-
-    def close(self) -> None:
-        self._stop_live()
 
 
 def emit(analysis: Analysis, fmt: str, output: str | None) -> None:
@@ -135,7 +97,7 @@ def run(target: str, *, app_dir: str | None, path: list[str] | None, requests: s
                               refactor_possible=not no_refactor),
         tree=tree, downstream=downstream,
     )
-    view = ProgressView()
+    view = PipelineView()
     try:
         machine = detect_environment()
         env = detect_environment(cores=cores, memory=mem) if cores is not None or mem is not None else machine
