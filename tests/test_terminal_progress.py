@@ -124,3 +124,16 @@ def test_report_console_width_follows_columns(monkeypatch: pytest.MonkeyPatch) -
     assert text_console(io.StringIO()).width == 80
     monkeypatch.delenv("COLUMNS")
     assert text_console(io.StringIO()).width == 120  # a pipe or a file: wide and stable
+
+
+def test_profile_keeps_stderr_quiet_off_a_terminal() -> None:
+    """``profile``'s stderr is its one error line when it fails (docs/profile.md), so off a
+    terminal its steps print nothing; on a terminal they are live lines like the others."""
+    clock = Clock()
+    buf = io.StringIO()
+    display = StepDisplay(Console(file=buf, force_terminal=False), clock=clock, log_lines=False)
+    display.start("[1/2] launch", "uvicorn app:app, 1 worker(s)")
+    clock.t += 1.5
+    assert display.finish("pid 1 on http://127.0.0.1:1") == 1.5
+    display.close()
+    assert buf.getvalue() == ""

@@ -71,7 +71,7 @@ def profile(
     output: OutputOpt = None,
 ) -> None:
     """Measure a live server: loop busy fraction (schedstat), per-request CPU, idle CPU, blocking sites."""
-    display = StepDisplay()
+    display = StepDisplay(log_lines=False)  # off a terminal stderr stays the one error line (docs/profile.md)
     try:
         result = _measure(pid, app, workers, app_dir, port, path or [], duration, idle, requests, ccu, attribution,
                           scan, display)

@@ -58,9 +58,11 @@ class _Step:
 class StepDisplay:
     """Steps with their own durations on ``console`` (stderr); see the module docstring."""
 
-    def __init__(self, console: Console | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, console: Console | None = None, clock: Callable[[], float] = time.monotonic,
+                 log_lines: bool = True) -> None:
         self.console = console or Console(stderr=True)
         self.clock = clock
+        self.log_lines = log_lines  # False: nothing at all off a terminal (profile keeps stderr to its error)
         self.step: _Step | None = None
         self.progress: Progress | None = None
 
@@ -100,6 +102,8 @@ class StepDisplay:
         if step.task is not None and self.progress is not None:
             self.progress.remove_task(step.task)
             self.progress.refresh()  # else the next print re-draws the finished step's stale line
+        if not (self.live or self.log_lines):
+            return took
         line = Text.assemble((step.head, "bold cyan"), f": {step.detail}" if step.detail else "",
                              (" -> " if step.detail else ": ") if summary else "", summary,
                              (f" ({seconds(took)})", "dim"))
@@ -107,6 +111,8 @@ class StepDisplay:
         return took
 
     def note(self, text: str) -> None:
+        if not (self.live or self.log_lines):
+            return
         self.console.print(Text.assemble(("      note ", "yellow"), text), highlight=False, soft_wrap=not self.live)
 
     def close(self) -> None:
