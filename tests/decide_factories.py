@@ -17,6 +17,7 @@ from workeradvisor.models import (
     ScanResult,
     ScanSummary,
     ServerMetrics,
+    StackFrame,
     StageResult,
     ThreadStat,
     WorkerProfile,
@@ -49,7 +50,7 @@ def scan(findings: tuple[Finding, ...] = (), async_endpoints: int = 3, sync_endp
 def profile(cpu_ratio: float | None = 0.05, cpu_s: float = 0.001, idle_cpu: float = 1.0,
             culprits: tuple[tuple[str, float], ...] = (), blocked: float | None = 0.0, rss_mib: int = 80,
             io_ratio: float | None = None, top_blocking: tuple[CallSite, ...] = (),
-            top_cpu: tuple[CallSite, ...] = (), stacks: tuple[str, ...] = ()) -> ProfileResult:
+            top_cpu: tuple[CallSite, ...] = (), stacks: tuple[tuple[StackFrame, ...], ...] = ()) -> ProfileResult:
     per = None
     if cpu_ratio is not None:
         per = PerRequest(200, cpu_s, cpu_s / max(cpu_ratio, 1e-6) * 1000, cpu_ratio,

@@ -8,7 +8,7 @@ Set ``WORKERADVISOR_SNAPSHOT_UPDATE=1`` to rewrite the stored snapshots after a 
 
 from __future__ import annotations
 
-import io
+import difflib
 import json
 import os
 import re
@@ -46,9 +46,8 @@ def recorded_analysis() -> Analysis:
 
 def render_text(render: Any, result: Any, width: int) -> str:
     """What a terminal ``width`` columns wide shows (no colour): ``render(result, console)``."""
-    buf = io.StringIO()
-    render(result, Console(file=buf, width=width, force_terminal=False, color_system=None))
-    return buf.getvalue()
+    text: str = render(result, Console(width=width, force_terminal=False, color_system=None))
+    return text
 
 
 def check_snapshot(name: str, text: str) -> None:
@@ -58,7 +57,8 @@ def check_snapshot(name: str, text: str) -> None:
         path.write_text(text, encoding="utf-8")
         return
     expected = path.read_text(encoding="utf-8")
-    assert text == expected, f"{name} changed; if deliberate, rerun with {UPDATE_ENV}=1 and review the diff"
+    diff = "".join(difflib.unified_diff(expected.splitlines(True), text.splitlines(True), name, "rendered", n=1))
+    assert text == expected, f"{name} changed; if deliberate, rerun with {UPDATE_ENV}=1 and review:\n{diff}"
 
 
 def too_wide(text: str, width: int) -> list[str]:

@@ -145,3 +145,22 @@ def test_models_are_frozen_dataclasses() -> None:
 def test_cli_only_wires() -> None:
     """cli.py defines no logic beyond registration: it imports no producer or decide module."""
     assert not (_imports(PKG / "cli.py") & {"scan", "profile", "load", "decide", "report", "check"})
+
+
+def test_one_reader_per_document_lives_next_to_the_models() -> None:
+    """Issue 9: scan/profile/load/analysis JSON is read only by models/readers.py; nothing outside
+    models/ defines a ``*_from_dict`` reader or a regex over chain (`` -> ``) or stack (`` <- ``) text."""
+    readers, regexes = [], []
+    for f in PKG.rglob("*.py"):
+        if "models" in f.relative_to(PKG).parts:
+            continue
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name.endswith("_from_dict"):
+                readers.append(f"{f.relative_to(PKG)}:{node.name}")
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in {"compile", "match", "search"}:
+                first = node.args[0] if node.args else None
+                text = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else ""
+                if "<-" in text or "->" in text:
+                    regexes.append(f"{f.relative_to(PKG)}:{node.lineno}")
+    assert readers == [] and regexes == []

@@ -7,7 +7,7 @@ from decide_factories import env, finding, ladder, load, profile, scan, stage
 from workeradvisor.decide.capacity import build_capacity, predicted_max_rps, thread_tokens
 from workeradvisor.decide.engine import decide
 from workeradvisor.decide.metrics import DecideOptions
-from workeradvisor.models import CallSite
+from workeradvisor.models import CallSite, CapacityRow, StackFrame
 
 
 def kinds(rec) -> list[str]:
@@ -26,9 +26,8 @@ def test_utilization_law_workers_needed() -> None:
 def test_predicted_and_measured_side_by_side() -> None:
     loads = (ladder(1, rps=(40, 48, 50), cpu=(80, 97, 99)), ladder(2, rps=(40, 80, 95), cpu=(80, 160, 196)))
     rec = decide(scan(), profile(cpu_ratio=0.95, cpu_s=0.02), loads, env(cores=2))
-    cap = dict(rec.capacity)
-    assert cap["predicted_max_rps_1w"] == 50.0 and cap["measured_peak_rps_1w"] == 50
-    assert cap["predicted_max_rps_2w"] == 100.0 and cap["measured_peak_rps_2w"] == 95
+    assert rec.capacity is not None
+    assert rec.capacity.rows == (CapacityRow(1, 50.0, 50), CapacityRow(2, 100.0, 95))
     assert rec.workers == 2
     assert next(p for p in rec.path if p.node == "compare").label.startswith("more workers gained > 30%")
 
@@ -84,7 +83,8 @@ def test_blocking_is_fixed_first_at_the_right_site() -> None:
 
 
 def test_idle_culprit_named_with_its_stack() -> None:
-    p = profile(idle_cpu=62.0, culprits=(("telemetry-push", 58.0),), stacks=("push_loop() (app/telemetry.py:14)",))
+    p = profile(idle_cpu=62.0, culprits=(("telemetry-push", 58.0),),
+                stacks=((StackFrame("push_loop", "app/telemetry.py", 14),),))
     rec = decide(scan(), p, (ladder(),), env())
     idle = rec.actions[0]
     assert idle.kind == "fix-idle-cpu" and idle.first and "telemetry-push" in idle.title

@@ -110,3 +110,15 @@ def test_parse_memory(text: str, value: int) -> None:
 def test_parse_memory_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_memory(text)
+
+
+def test_one_core_count_for_every_caller(monkeypatch) -> None:
+    """scan's parallelism, the load generator (procs) and check all read environment.cpu_count."""
+    from workeradvisor import environment, procs
+    from workeradvisor.scan import engine
+
+    monkeypatch.setattr(environment, "detect_environment",
+                        lambda root="/": environment.Environment(cores=1.5, cores_source="test", host_cores=8,
+                                                                 host_memory_bytes=1 << 30))
+    assert environment.cpu_count() == 2  # a 1.5-core quota still runs two processes at once
+    assert procs.this_process_cpu_count() == 2 and engine.cpu_count() == 2

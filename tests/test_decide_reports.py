@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
@@ -11,7 +10,7 @@ from decide_factories import env, finding, ladder, profile, scan
 from rich.console import Console
 
 from workeradvisor.decide.engine import analyze_results
-from workeradvisor.models import CallSite
+from workeradvisor.models import CallSite, StackFrame
 from workeradvisor.models.decision import ACTION_KINDS
 from workeradvisor.report import analysis_json, analysis_markdown, analysis_text
 
@@ -25,7 +24,8 @@ def compare_analysis():
 
 
 def idle_analysis():
-    p = profile(idle_cpu=62.0, culprits=(("telemetry-push", 58.0),), stacks=("push_loop() (app/t.py:14)",))
+    p = profile(idle_cpu=62.0, culprits=(("telemetry-push", 58.0),),
+                stacks=((StackFrame("push_loop", "app/t.py", 14),),))
     return analyze_results(scan(), p, (ladder(),), env())
 
 
@@ -124,9 +124,7 @@ def test_markdown_has_verdict_path_evidence_sites_and_fixes() -> None:
 
 
 def test_text_report_puts_the_verdict_first() -> None:
-    buf = io.StringIO()
-    analysis_text.render(idle_analysis(), Console(file=buf, width=140))
-    out = buf.getvalue()
+    out = analysis_text.render(idle_analysis(), Console(width=140))
     assert out.index("Run 1 uvicorn worker, after: fix-idle-cpu") < out.index("Evidence") < out.index("Decision path")
     assert "telemetry-push" in out and "app/t.py:14" in out
 

@@ -45,7 +45,7 @@ ROWS = [
     ("cpu-bound", metrics(request_cpu_ratio=0.9, io_ratio=0.1), {"workload": "CPU-bound"}, (2, 4),
      ("offload-process-pool",)),
     ("mixed-low", metrics(request_cpu_ratio=0.25, io_ratio=0.6), {"workload": "mixed, CPU < 30%"}, (1, 1), ()),
-    ("mixed-mid", metrics(request_cpu_ratio=0.4, io_ratio=0.6), {"workload": "mixed, CPU 30-50%"}, (1, 2), ()),
+    ("mixed-mid", metrics(request_cpu_ratio=0.4, io_ratio=0.6), {"workload": "mixed, CPU 30%-50%"}, (1, 2), ()),
     ("mixed-high", metrics(request_cpu_ratio=0.6, io_ratio=0.4), {"workload": "mixed, CPU > 50%"}, (2, 4), ()),
     ("not-profiled", metrics(has_profile=0.0, request_cpu_ratio=None, io_ratio=None),
      {"workload": "not profiled"}, (1, 1), ()),
@@ -109,9 +109,9 @@ def test_path_steps_carry_the_numbers_that_chose_them() -> None:
 
 def test_threshold_override_changes_the_path() -> None:
     m = metrics(request_cpu_ratio=0.35, io_ratio=0.65)
-    assert taken(walk(load_decision_tree(), m))["workload"].startswith("mixed, CPU 30-50%")
+    assert taken(walk(load_decision_tree(), m))["workload"].startswith("mixed, CPU 30%-50%")
     tree = load_decision_tree(overrides=parse_threshold_args(["io_bound_ratio=0.6"]))
-    assert taken(walk(tree, m))["workload"] == "I/O-bound"
+    assert taken(walk(tree, m))["workload"] == "I/O-bound (> 60% of request time waiting)"
 
 
 def test_user_file_overlays_thresholds(tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ def test_user_file_overlays_thresholds(tmp_path: Path) -> None:
     f.write_text("thresholds:\n  load_cpu_hot: 70\n")
     m = metrics(**{**LOAD, "load_cpu_per_worker": 75.0})
     assert taken(walk(load_decision_tree(), m))["load_test"].startswith("CPU < 80%")
-    assert taken(walk(load_decision_tree(f), m))["load_test"].startswith("CPU > 90%")  # label text is the seed's
+    assert taken(walk(load_decision_tree(f), m))["load_test"].startswith("CPU > 70%")  # the label states 70
 
 
 def test_unknown_threshold_override_is_a_config_error() -> None:
@@ -177,6 +177,7 @@ def test_every_branch_of_every_node_is_reachable() -> None:
 def test_reachability_check_finds_a_dead_branch(tmp_path: Path) -> None:
     f = tmp_path / "dead.yaml"
     f.write_text(
+        "definitions:\n  idle_overhead: 'cores > 99'\n  fix_first: idle_overhead\n"
         "start: a\nnodes:\n- id: a\n  branches:\n  - when: cores > 5 and cores < 1\n    label: impossible\n"
         "    goto: b\n  - label: always\n    goto: done\n- id: b\n  branches:\n  - label: never\n    goto: done\n"
     )

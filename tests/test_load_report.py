@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 
 import pytest
@@ -79,9 +78,7 @@ def test_markdown_has_table_and_mermaid_charts() -> None:
 
 
 def test_text_marks_untrustworthy_stage() -> None:
-    buf = io.StringIO()
-    load_text.render(_result(), Console(file=buf, width=200))
-    out = buf.getvalue()
+    out = load_text.render(_result(), Console(width=200))
     assert "GENERATOR-BOUND" in out and "ccu 100 is untrustworthy" in out
     assert "worker 42: 98% CPU, 50 MiB" in out
 

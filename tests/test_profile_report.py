@@ -13,6 +13,7 @@ from workeradvisor.models.profile import (
     LoopBreakdown,
     PerRequest,
     ProfileResult,
+    StackFrame,
     ThreadStat,
     WorkerProfile,
 )
@@ -29,7 +30,7 @@ def _result() -> ProfileResult:
         target="app.py:app",
         workers=(worker,),
         per_request=PerRequest(40, 0.0007, 51.0, 0.02, 0.98, 0.0001, 1, 19.5),
-        idle=IdleReport(2.0, ((10, 41.0),), (push,), ("push_loop() (app/metrics.py:14)",), True),
+        idle=IdleReport(2.0, ((10, 41.0),), (push,), ((StackFrame("push_loop", "app/metrics.py", 14),),), True),
         top_blocking=(CallSite("app.py", 28, "report", 0.7, "blocking", ("WA101",)),),
         top_cpu=(CallSite("app.py", 40, "score", 0.2, "cpu"),),
         partial=True,
@@ -46,7 +47,9 @@ def test_json_keys_are_the_documented_stable_schema() -> None:
                                        "loop_runqueue_s_per_request", "mean_latency_ms", "request_cpu_ratio",
                                        "io_ratio"}
     assert set(doc["workers"][0]) == {"pid", "rss_bytes", "uss_bytes", "loop", "attribution", "threads"}
-    assert doc["idle"]["culprits"][0]["hottest_stack"] == "push_loop() (app/metrics.py:14)"
+    assert doc["idle"]["culprits"][0]["hottest_stack"] == "push_loop() (app/metrics.py:14)"  # the human form
+    assert doc["idle"]["culprits"][0]["hottest_stack_frames"] == [
+        {"function": "push_loop", "path": "app/metrics.py", "line": 14}]
     assert doc["top_blocking"][0]["confirmed_findings"] == ["WA101"]
     documented = DOC.read_text()
     for key in doc:

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from workeradvisor.commands.progress import PipelineView, StageLine, StepDisplay, seconds
 from workeradvisor.load import StageProgress
-from workeradvisor.report.text_fit import text_console
+from workeradvisor.report.text_fit import report_width
 
 
 class Clock:
@@ -119,11 +119,12 @@ def test_seconds(value: float, text: str) -> None:
     assert seconds(value) == text
 
 
-def test_report_console_width_follows_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_width_follows_columns_else_a_stable_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "80")
-    assert text_console(io.StringIO()).width == 80
+    assert report_width() == 80
     monkeypatch.delenv("COLUMNS")
-    assert text_console(io.StringIO()).width == 120  # a pipe or a file: wide and stable
+    monkeypatch.setattr("sys.stdout", io.StringIO())  # a pipe: not a terminal
+    assert report_width() == 120 and report_width(160) == 160
 
 
 def test_profile_keeps_stderr_quiet_off_a_terminal() -> None:

@@ -45,7 +45,7 @@ def _analysis_words(a: Analysis) -> list[str]:
     for p in rec.path:
         out += [p.node, p.label, p.condition, values_text(p.values)]
     out += [" ".join(row) for row in evidence_rows(a)]
-    out += [" ".join(compare_cells(row)) for row in rec.compare]
+    out += [" ".join(compare_cells(row, rec.threshold("scale_gain_min"))) for row in rec.compare]
     return out
 
 

@@ -7,6 +7,7 @@ tests can point it at a fake tree; each number carries the file it came from.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -169,6 +170,13 @@ def detect_environment(root: str | Path = "/", cores: float | None = None, memor
         memory_limit_bytes=mem_limit,
         memory_source=mem_source,
     )
+
+
+def cpu_count(root: str | Path = "/") -> int:
+    """The one core count for parallelism (scan processes, load generators, check's default node):
+    CPUs this process can run on at once, cgroup quota and affinity aware, rounded up (a 1.5-core
+    quota still runs two processes). Worker counts use ``Environment.usable_workers`` (rounded down)."""
+    return max(1, math.ceil(detect_environment(root).cores - 1e-9))
 
 
 def parse_memory(text: str) -> int:

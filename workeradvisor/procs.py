@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import os
 import signal
 import subprocess
 import threading
@@ -107,10 +106,7 @@ def pid_alive(pid: int) -> bool:
 
 
 def this_process_cpu_count() -> int:
-    """Cores this process may really use: cgroup quota and affinity aware (loky)."""
-    from loky import cpu_count
+    """Cores this process may really use: the one cgroup-aware count (``environment.cpu_count``)."""
+    from workeradvisor.environment import cpu_count
 
-    try:
-        return max(1, int(cpu_count(only_physical_cores=False)))
-    except Exception:  # fall back to affinity
-        return max(1, len(os.sched_getaffinity(0)))
+    return cpu_count()

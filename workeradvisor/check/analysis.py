@@ -1,16 +1,21 @@
-"""A saved ``analyze`` JSON read as data: recommended workers, measured RSS, open actions."""
+"""A saved ``analyze`` JSON read as data: recommended workers, measured RSS, open actions.
+
+The file is read by the one analysis reader (``models/readers.py``); this module only picks what
+the deployment checks compare. Action kinds come from the one table (``models/actions.py``).
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from workeradvisor.errors import UsageError
-
-ACTION_KINDS = ("keep", "scale-workers", "fix-blocking", "offload-process-pool", "raise-thread-limit",
-                "fix-idle-cpu", "scale-out", "downstream-bound")
+from workeradvisor.errors import ConfigError, UsageError
+from workeradvisor.models.actions import action_kinds
+from workeradvisor.models.decision import Action
+from workeradvisor.models.load import LoadResult
+from workeradvisor.models.profile import ProfileResult
+from workeradvisor.models.readers import load_from_dict, profile_from_dict, recommendation_from_dict
 
 
 @dataclass(frozen=True)
@@ -37,45 +42,34 @@ class SavedAnalysis:
     culprit_threads: tuple[str, ...] = field(default=())
 
 
-def _first_site(action: dict[str, Any]) -> dict[str, Any]:
-    sites = action.get("sites")
-    if isinstance(sites, list) and sites and isinstance(sites[0], dict):
-        return sites[0]
-    evidence = action.get("evidence")
-    return evidence if isinstance(evidence, dict) else action
-
-
-def _action(raw: dict[str, Any]) -> SavedAction:
-    site = _first_site(raw)
-    evidence: dict[str, Any] = raw["evidence"] if isinstance(raw.get("evidence"), dict) else {}
-    line = site.get("line", raw.get("line", 0))
+def _action(a: Action) -> SavedAction:
+    """The first code site names where the action points; older files carried it in the evidence."""
+    evidence = dict(a.evidence)
+    site = a.sites[0] if a.sites else None
+    line = site.line if site else evidence.get("line", 0)
     return SavedAction(
-        kind=str(raw.get("kind", "")),
-        title=str(raw.get("title", raw.get("kind", ""))),
-        path=str(site.get("path", raw.get("path", "")) or ""),
+        kind=a.kind,
+        title=a.title or a.kind,
+        path=site.path if site else str(evidence.get("path", "") or ""),
         line=line if isinstance(line, int) else 0,
-        function=str(site.get("function", "") or ""),
-        thread=str(raw.get("thread", evidence.get("thread", "")) or ""),
-        detail=str(site.get("detail", "") or ""),
-        fix=(str(raw.get("fix", "") or "").strip().splitlines() or [""])[0],
+        function=site.function if site else "",
+        thread=str(evidence.get("thread", "") or ""),
+        detail=site.detail if site else "",
+        fix=(a.fix.strip().splitlines() or [""])[0],
     )
 
 
-def _worker_rss(data: dict[str, Any]) -> tuple[int | None, str]:
-    profile: dict[str, Any] = data["profile"] if isinstance(data.get("profile"), dict) else {}
-    rss: list[Any] = [w.get("rss_bytes") for w in profile.get("workers") or [] if isinstance(w, dict)]
-    rss = [r for r in rss if isinstance(r, int) and r > 0]
+def _worker_rss(profile: ProfileResult | None, loads: tuple[LoadResult, ...]) -> tuple[int | None, str]:
+    rss = [w.rss_bytes for w in profile.workers if w.rss_bytes > 0] if profile else []
     if rss:
         return max(rss), "profile (largest worker RSS)"
-    loads: list[Any] = data["load"] if isinstance(data.get("load"), list) else [data.get("load")]
-    samples: list[Any] = [p.get("rss_bytes") for lr in loads if isinstance(lr, dict) for st in lr.get("stages") or []
-               for p in ((st.get("server") or {}).get("processes") or []) if p.get("role") == "worker"]
-    samples = [r for r in samples if isinstance(r, int) and r > 0]
+    samples = [p.rss_bytes for lr in loads for st in lr.stages if st.server is not None
+               for p in st.server.processes if p.role == "worker" and p.rss_bytes > 0]
     return (max(samples), "load test (peak worker RSS)") if samples else (None, "")
 
 
 def load_analysis(path: Path) -> SavedAnalysis:
-    """Parse and validate; any problem is a UsageError (exit 2) naming the file."""
+    """Parse and validate through the one analysis reader; any problem is a UsageError (exit 2) naming the file."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -89,13 +83,19 @@ def load_analysis(path: Path) -> SavedAnalysis:
     rng = rec.get("workers_range") or [rec["workers"], rec["workers"]]
     if not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(x, int) for x in rng)):
         raise UsageError(f"{path}: recommendation.workers_range must be [lo, hi]")
-    actions = tuple(_action(a) for a in rec.get("actions") or [] if isinstance(a, dict))
-    unknown = [a.kind for a in actions if a.kind not in ACTION_KINDS]
+    try:  # the parts the checks read, through the one reader (no environment needed here)
+        r = recommendation_from_dict(rec)
+        profile = profile_from_dict(data["profile"], str(path)) if isinstance(data.get("profile"), dict) else None
+        raw_loads = data.get("load") if isinstance(data.get("load"), list) else [data.get("load")]
+        loads = tuple(load_from_dict(x, str(path)) for x in raw_loads if isinstance(x, dict))
+    except ConfigError as exc:
+        raise UsageError(f"{path}: not an analyze JSON: {exc}") from None
+    known = action_kinds()
+    unknown = [a.kind for a in r.actions if a.kind not in known]
     if unknown:
         raise UsageError(f"{path}: unknown action kind(s): {', '.join(unknown)}")
-    rss, rss_source = _worker_rss(data)
-    idle = ((data.get("profile") or {}).get("idle") or {}) if isinstance(data.get("profile"), dict) else {}
-    culprits = tuple(str(c.get("name", "")) for c in idle.get("culprits") or [] if isinstance(c, dict))
-    return SavedAnalysis(source=str(path), workers=rec["workers"], workers_range=(rng[0], rng[1]),
-                         verdict=str(rec.get("verdict", "")), actions=actions, worker_rss_bytes=rss,
-                         rss_source=rss_source, culprit_threads=culprits)
+    rss, rss_source = _worker_rss(profile, loads)
+    idle = profile.idle if profile else None
+    return SavedAnalysis(source=str(path), workers=r.workers, workers_range=r.workers_range, verdict=r.verdict,
+                         actions=tuple(_action(a) for a in r.actions), worker_rss_bytes=rss, rss_source=rss_source,
+                         culprit_threads=tuple(t.name for t in idle.culprits) if idle else ())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,10 +14,10 @@ from workeradvisor.load import LoadInterrupted, build_plan, run_ladder, run_stag
 from workeradvisor.load.importers import import_file
 from workeradvisor.load.locustfile import render_locustfile
 from workeradvisor.models.load import LoadResult
-from workeradvisor.report import load_json, load_markdown, load_text
-from workeradvisor.report.text_fit import text_console
+from workeradvisor.report.formats import LOAD_FORMATS
+from workeradvisor.report.output import choose, validate_output, write_report
 
-FORMATS = ("text", "json", "markdown")
+FORMATS = tuple(LOAD_FORMATS)
 
 
 def _ints(text: str) -> list[int]:
@@ -42,20 +41,7 @@ def _headers(items: list[str]) -> dict[str, str]:
 
 
 def _emit(result: LoadResult, fmt: str, output: str | None) -> None:
-    if fmt == "json":
-        text = load_json.render(result)
-    elif fmt == "markdown":
-        text = load_markdown.render(result)
-    else:
-        console = text_console(open(output, "w", encoding="utf-8") if output else sys.stdout)
-        load_text.render(result, console)
-        if output:
-            console.file.close()
-        return
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    write_report(choose(LOAD_FORMATS, fmt)(result), output)
 
 
 def load(
@@ -85,8 +71,8 @@ def load(
     workers: int = typer.Option(None, "--workers", help="Server worker count, recorded in the result."),
 ) -> None:
     """Load test a server: CCU ladder (closed loop) or constant rate (open loop), or import results."""
-    if fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
+    choose(LOAD_FORMATS, fmt)
+    validate_output(output)
     if stop_on_errors is not None and not 0 <= stop_on_errors <= 1:
         raise UsageError("--stop-on-errors is a fraction between 0 and 1")
     ccus = _ints(ccu)

@@ -13,21 +13,14 @@ from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, UsageError, Work
 from workeradvisor.launch import serve
 from workeradvisor.models.profile import ProfileResult
 from workeradvisor.profile import profile_server
-from workeradvisor.report import profile_json, profile_markdown, profile_text
+from workeradvisor.report.formats import PROFILE_FORMATS
+from workeradvisor.report.output import validate_output, write_report
 
 
 class Format(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
-
-
-def _render(result: ProfileResult, fmt: Format) -> str:
-    if fmt is Format.json:
-        return profile_json.render(result)
-    if fmt is Format.markdown:
-        return profile_markdown.render(result)
-    return profile_text.render(result)
 
 
 def _plan(base_url: str, paths: list[str], spec: str | None):  # RequestPlan lives in load
@@ -71,6 +64,7 @@ def profile(
     output: OutputOpt = None,
 ) -> None:
     """Measure a live server: loop busy fraction (schedstat), per-request CPU, idle CPU, blocking sites."""
+    validate_output(output)
     display = StepDisplay(log_lines=False)  # off a terminal stderr stays the one error line (docs/profile.md)
     try:
         result = _measure(pid, app, workers, app_dir, port, path or [], duration, idle, requests, ccu, attribution,
@@ -79,11 +73,7 @@ def profile(
         raise WorkerAdvisorError("interrupted before the headline window finished", EXIT_INTERRUPTED) from None
     finally:
         display.close()
-    text = _render(result, fmt)
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-    else:
-        typer.echo(text, nl=False)
+    write_report(PROFILE_FORMATS[fmt.value](result), output)
     if result.attribution_error:
         raise WorkerAdvisorError(result.attribution_error, result.attribution_error_code)
     if result.partial:

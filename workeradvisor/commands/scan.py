@@ -13,12 +13,12 @@ import typer
 
 from workeradvisor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from workeradvisor.models.scan import Finding, ScanResult
-from workeradvisor.report import findings_json, findings_markdown, findings_text, sarif
+from workeradvisor.report.formats import FINDINGS_FORMATS, FindingsReport
+from workeradvisor.report.output import validate_output, write_report
 from workeradvisor.scan.config import load_config
-from workeradvisor.scan.engine import scan_paths, scan_rules, select_rules
+from workeradvisor.scan.engine import chosen_rules, scan_paths
 
 _RANK = {"info": 1, "warning": 2, "error": 3}
-_RENDERERS = {"text": findings_text, "json": findings_json, "sarif": sarif, "markdown": findings_markdown}
 
 
 class Format(StrEnum):
@@ -80,6 +80,7 @@ def scan(
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
     if missing and len(missing) == len(paths):  # a typo must not turn a gate green
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    validate_output(output)
     config = load_config(Path.cwd())
     depth = max_depth if max_depth is not None else config.max_depth if config.max_depth is not None else 4
     roots = [str(graph_root)] if graph_root is not None else [str(p) for p in paths]
@@ -87,16 +88,8 @@ def scan(
                         ignore=_ids(ignore), max_depth=depth, config=config)
     if graph_root is not None:
         result = only_in(result, paths)
-    all_rules = scan_rules([*config.rules_dirs, *(rules or ())])
-    chosen = select_rules(all_rules, _ids(select) or config.select, (*config.ignore, *_ids(ignore)))
-    text = _RENDERERS[format.value].render(result.findings, chosen, errors=result.errors, summary=result.summary,
-                                           files_scanned=result.files_scanned)
-    if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-    else:
-        typer.echo(text, nl=False)
+    _, chosen = chosen_rules(config, tuple(rules or ()), _ids(select), _ids(ignore))
+    text = FINDINGS_FORMATS[format.value](FindingsReport.of(result, chosen))
+    write_report(text, output)
     threshold = fail_on.value if fail_on is not None else config.fail_on or "error"
     sys.exit(EXIT_FINDINGS if should_fail(result.findings, threshold) else EXIT_OK)  # typer.Exit is lost here

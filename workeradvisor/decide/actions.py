@@ -1,19 +1,49 @@
-"""Turn the action kinds the tree emitted into actions with evidence, code sites and fixes."""
+"""Turn the action kinds the tree emitted into actions with evidence, code sites and fixes.
+
+Every builder takes one ``ActionContext`` and is registered in the action-kind table
+(``models/actions.py``); the engine calls whatever builder the tree's kinds name.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
 from workeradvisor.decide.capacity import Capacity, WorkerChoice, thread_tokens
-from workeradvisor.decide.metrics import BLOCKING_PREFIX, BLOCKING_SEVERITIES
-from workeradvisor.models.decision import Action, CodeSite
-from workeradvisor.models.profile import ProfileResult
+from workeradvisor.decide.metrics import BLOCKING_PREFIX, BLOCKING_SEVERITIES, PROFILE_SITE_MIN_SHARE
+from workeradvisor.models.actions import action_kind, register_action_kind
+from workeradvisor.models.decision import Action, CodeSite, Environment
+from workeradvisor.models.profile import ProfileResult, stack_text
 from workeradvisor.models.scan import Finding, ScanResult
 
 Metrics = Mapping[str, float | None]
-MIN_SITE_SHARE = 0.05  # profile call sites below this share of loop samples are noise
-_STACK_SITE = re.compile(r"^\s*(?P<func>[^()\s]+)\(?\)?\s*\((?P<path>[^():]+):(?P<line>\d+)\)")
+MIN_SITE_SHARE = PROFILE_SITE_MIN_SHARE  # profile call sites below this share of loop samples are noise
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """Everything a builder may read: the results, the metrics and the tree's numbers."""
+
+    scan: ScanResult | None
+    profile: ProfileResult | None
+    metrics: Metrics
+    flags: Mapping[str, float | None]  # metrics + thresholds + the tree's definitions
+    thresholds: Mapping[str, float]
+    env: Environment
+    capacity: Capacity
+    choice: WorkerChoice
+    downstream: str | None = None
+
+
+def builds(kind: str) -> Callable[[Callable[[ActionContext], Action]], Callable[[ActionContext], Action]]:
+    """Attach a builder to a kind of the table (``models/actions.py``)."""
+    def attach(fn: Callable[[ActionContext], Action]) -> Callable[[ActionContext], Action]:
+        spec = action_kind(kind)
+        if spec is None:
+            raise KeyError(f"action kind {kind!r} is not in the table (models/actions.py)")
+        register_action_kind(replace(spec, builder=fn))
+        return fn
+    return attach
 
 
 def _num(value: float | None, digits: int = 3) -> float | None:
@@ -39,14 +69,16 @@ def _finding_site(f: Finding) -> CodeSite:
     return CodeSite(f.path, f.line, f.function, f"{f.symbol}{via}: {f.fix}", "scan")
 
 
-def fix_idle_cpu(profile: ProfileResult | None, scan: ScanResult | None, metrics: Metrics, first: bool) -> Action:
+def fix_idle_cpu(profile: ProfileResult | None, scan: ScanResult | None, metrics: Metrics,
+                 first: bool = False) -> Action:
     idle = profile.idle if profile else None
     culprits = sorted(idle.culprits, key=lambda t: -t.cpu_percent) if idle else []
     sites: list[CodeSite] = []
     for stack in idle.culprit_stacks if idle else ():
-        m = _STACK_SITE.match(stack)
-        if m:
-            sites.append(CodeSite(m["path"], int(m["line"]), m["func"], f"hottest stack at idle: {stack}", "profile"))
+        if stack:  # the innermost app frame is the site; the whole stack is the detail
+            inner = stack[0]
+            sites.append(CodeSite(inner.path, inner.line, inner.function,
+                                  f"hottest stack at idle: {stack_text(stack)}", "profile"))
     sites += [_finding_site(f) for f in _findings(scan, lambda f: f.category == "import-time-thread")]
     named = ", ".join(f"thread `{t.name}` {t.cpu_percent:.0f}% CPU" for t in culprits[:3]) or "background work"
     top = (("thread", culprits[0].name),) if culprits else ()
@@ -154,7 +186,7 @@ def downstream_bound(metrics: Metrics, downstream: str | None) -> Action:
     return Action("downstream-bound", f"Downstream-bound: {who} limits throughput", evidence, (), fix)
 
 
-def workers_action(choice: WorkerChoice, capacity: Capacity, metrics: Metrics) -> Action:
+def workers_action(choice: WorkerChoice, capacity: Capacity, metrics: Metrics, gain_min: float) -> Action:
     evidence = _ev(metrics, "request_cpu_ratio", "load_cpu_per_worker", "p99_ms", "peak_rps", "cores") + (
         ("workers_range", f"{choice.workers_range[0]}-{choice.workers_range[1]}"),
     )
@@ -164,7 +196,7 @@ def workers_action(choice: WorkerChoice, capacity: Capacity, metrics: Metrics) -
     if choice.workers <= 1:
         fix = f"`{cmd}`: one async event loop serves this load; more workers add idle CPU and memory."
         return Action("keep", "Run 1 uvicorn worker", evidence, (), fix)
-    fix = f"`{cmd}`. Scale only if a side-by-side load test (`workeradvisor compare`) shows > 30% gain."
+    fix = f"`{cmd}`. Scale only if a side-by-side load test (`workeradvisor compare`) shows > {gain_min:.0%} gain."
     return Action("scale-workers", f"Run {choice.workers} uvicorn workers", evidence, (), fix)
 
 
@@ -179,3 +211,42 @@ def scale_out(choice: WorkerChoice, capacity: Capacity, usable: int) -> Action:
         "each with its own CPU allowance, rather than more workers than cores (seeds 003/004)."
     )
     return Action("scale-out", f"Scale out to {choice.replicas_needed} replicas", evidence, (), fix)
+
+
+# --- the builders, registered under their kinds (the order and do-first rule live in the table) ---
+
+
+@builds("fix-idle-cpu")
+def _build_fix_idle_cpu(ctx: ActionContext) -> Action:
+    return fix_idle_cpu(ctx.profile, ctx.scan, ctx.metrics)
+
+
+@builds("fix-blocking")
+def _build_fix_blocking(ctx: ActionContext) -> Action:
+    return fix_blocking(ctx.profile, ctx.scan, ctx.metrics)
+
+
+@builds("offload-process-pool")
+def _build_offload(ctx: ActionContext) -> Action:
+    return offload(ctx.profile, ctx.scan, ctx.metrics, ctx.env.usable_workers)
+
+
+@builds("raise-thread-limit")
+def _build_raise_thread_limit(ctx: ActionContext) -> Action:
+    return raise_thread_limit(ctx.scan, ctx.metrics, ctx.thresholds["anyio_thread_tokens"])
+
+
+@builds("downstream-bound")
+def _build_downstream_bound(ctx: ActionContext) -> Action:
+    return downstream_bound(ctx.metrics, ctx.downstream)
+
+
+@builds("keep")
+@builds("scale-workers")
+def _build_workers(ctx: ActionContext) -> Action:
+    return workers_action(ctx.choice, ctx.capacity, ctx.metrics, ctx.thresholds["scale_gain_min"])
+
+
+@builds("scale-out")
+def _build_scale_out(ctx: ActionContext) -> Action:
+    return scale_out(ctx.choice, ctx.capacity, ctx.env.usable_workers)

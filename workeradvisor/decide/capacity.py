@@ -11,24 +11,13 @@ import math
 from dataclasses import dataclass
 
 from workeradvisor.decide.metrics import DecideOptions, primary_load
-from workeradvisor.decide.stages import by_workers, stage_worker_cpu, stage_worker_rss, trusted_stages
-from workeradvisor.models.decision import Environment
+from workeradvisor.decide.stages import by_workers, load_workers, stage_worker_cpu, stage_worker_rss, trusted_stages
+from workeradvisor.models.decision import Capacity, CapacityRow, Environment
 from workeradvisor.models.load import LoadResult
 from workeradvisor.models.profile import ProfileResult
 
 SHORTFALL = 0.6  # measured RPS below this share of the prediction gets a note
 THREAD_HEADROOM = 1.25  # total_tokens = ceil(threads needed at the target CCU x this)
-
-
-@dataclass(frozen=True)
-class Capacity:
-    cpu_s_per_request: float | None
-    cpu_source: str  # "profile (loop thread)" | "load (server CPU / RPS)" | ""
-    loop_saturation_rps: float | None  # one worker: 1 / cpu_s_per_request
-    workers_needed: int | None  # for --target-rps
-    per_worker_rss_bytes: int | None
-    memory_fit_workers: int | None  # workers x RSS x (1 + headroom) <= memory
-    rows: tuple[tuple[int, float | None, float | None], ...]  # (workers, predicted max RPS, measured peak RPS)
 
 
 def cpu_per_request(profile: ProfileResult | None, loads: tuple[LoadResult, ...]) -> tuple[float | None, str]:
@@ -39,7 +28,7 @@ def cpu_per_request(profile: ProfileResult | None, loads: tuple[LoadResult, ...]
     if load is None or not load.stages:
         return None, ""
     peak = trusted_stages(load)[-1]
-    workers = load.workers or 1
+    workers = load_workers(load)
     cpu = stage_worker_cpu(peak, workers)
     if cpu is None or peak.rps <= 0:
         return None, ""
@@ -74,8 +63,8 @@ def build_capacity(
     rows = []
     for w, load in by_workers(loads).items():
         measured = max((s.rps for s in trusted_stages(load)), default=None)
-        rows.append((w, predicted_max_rps(w, cpu_s, env.cores) if cpu_s else None, measured))
-    return Capacity(cpu_s, source, saturation, needed, rss, fit, tuple(rows))
+        rows.append(CapacityRow(w, predicted_max_rps(w, cpu_s, env.cores) if cpu_s else None, measured))
+    return Capacity(cpu_s, source, saturation, needed, rss, fit, tuple(rows), options.target_rps)
 
 
 @dataclass(frozen=True)
@@ -112,15 +101,17 @@ def choose_workers(
         notes.append(f"capped at {usable} worker(s): the cores this process really has ({env.cores_source})")
         want = usable
     lo, hi = min(lo, usable), min(hi, usable)
-    if capacity.memory_fit_workers is not None and want > max(1, capacity.memory_fit_workers):
+    rss = capacity.per_worker_rss_bytes
+    if capacity.memory_fit_workers is not None and rss and want > max(1, capacity.memory_fit_workers):
         fit = max(1, capacity.memory_fit_workers)
         notes.append(
-            f"capped at {fit} worker(s): {want} x {(capacity.per_worker_rss_bytes or 0) / (1 << 20):.0f} MiB RSS "
+            f"capped at {fit} worker(s): {want} x {rss / (1 << 20):.0f} MiB RSS "
             f"with headroom does not fit {env.memory_bytes / (1 << 20):.0f} MiB ({env.memory_source})"
         )
         want, hi = fit, min(hi, fit)
         lo = min(lo, hi)
-    for w, predicted, measured in capacity.rows:
+    for row in capacity.rows:
+        w, predicted, measured = row.workers, row.predicted_max_rps, row.measured_peak_rps
         if predicted and measured is not None and measured < SHORTFALL * predicted:
             notes.append(
                 f"{w} worker(s) measured {measured:,.1f} RPS, {measured / predicted:.0%} of the {predicted:,.1f} the "

@@ -6,33 +6,26 @@ JSON) and ``report`` renders the ``Analysis``.
 
 from __future__ import annotations
 
-from workeradvisor.decide import actions as build
-from workeradvisor.decide.capacity import Capacity, build_capacity, choose_workers
+from dataclasses import replace
+
+from workeradvisor.decide.actions import ActionContext
+from workeradvisor.decide.capacity import build_capacity, choose_workers
 from workeradvisor.decide.metrics import DecideOptions, extract_metrics, primary_load
 from workeradvisor.decide.stages import compare_rows, load_workers, trusted_stages
-from workeradvisor.decide.tree import DecisionTree, environment, load_decision_tree, walk
+from workeradvisor.decide.tree import DecisionTree, load_decision_tree, walk
+from workeradvisor.errors import ConfigError
+from workeradvisor.models.actions import action_kind
 from workeradvisor.models.decision import Action, Analysis, Environment, Recommendation
 from workeradvisor.models.load import LoadResult
 from workeradvisor.models.profile import ProfileResult
 from workeradvisor.models.scan import ScanResult
 
-STARVED_HOST_IDLE = 10.0  # percent; matches decision.yaml's host_idle_min default
-ORDER = (
-    "fix-idle-cpu",
-    "fix-blocking",
-    "offload-process-pool",
-    "raise-thread-limit",
-    "downstream-bound",
-    "keep",
-    "scale-workers",
-    "scale-out",
-)
-
 
 def confidence(
-    scan: ScanResult | None, profile: ProfileResult | None, loads: tuple[LoadResult, ...]
+    scan: ScanResult | None, profile: ProfileResult | None, loads: tuple[LoadResult, ...], host_idle_min: float
 ) -> tuple[float, tuple[str, ...]]:
-    """Start at 1 and subtract for every gap in the evidence, saying why."""
+    """Start at 1 and subtract for every gap in the evidence, saying why. ``host_idle_min`` is the
+    tree's threshold below which the host counts as starved."""
     score, why = 1.0, []
 
     def lose(amount: float, reason: str) -> None:
@@ -64,7 +57,7 @@ def confidence(
             lose(0.05, "a load run was interrupted")
     primary = primary_load(loads)
     peak = trusted_stages(primary)[-1] if primary is not None and primary.stages else None
-    if peak is not None and peak.server is not None and peak.host_cpu_idle_percent < STARVED_HOST_IDLE:
+    if peak is not None and peak.server is not None and peak.host_cpu_idle_percent < host_idle_min:
         lose(0.1, f"the host had {peak.host_cpu_idle_percent:.0f}% idle CPU at the peak stage: other processes "
                   "competed with the server, so its CPU readings understate its demand")
     if primary is not None and sum(1 for s in primary.stages if not s.generator_bound and not s.partial) < 2:
@@ -80,20 +73,18 @@ def _verdict(workers: int, acts: list[Action]) -> str:
     return f"{text}; also {', '.join(also)}" if also else text
 
 
-def _capacity_figures(cap: Capacity, metrics: dict[str, float | None]) -> tuple:
-    figs: list[tuple[str, float | int | str | None]] = [
-        ("cpu_s_per_request", round(cap.cpu_s_per_request, 6) if cap.cpu_s_per_request else None),
-        ("cpu_source", cap.cpu_source),
-        ("loop_saturation_rps", round(cap.loop_saturation_rps, 1) if cap.loop_saturation_rps else None),
-        ("target_rps", metrics.get("target_rps")),
-        ("workers_needed", cap.workers_needed),
-        ("per_worker_rss_mib", round(cap.per_worker_rss_bytes / (1 << 20), 1) if cap.per_worker_rss_bytes else None),
-        ("memory_fit_workers", cap.memory_fit_workers),
-    ]
-    for w, predicted, measured in cap.rows:
-        figs.append((f"predicted_max_rps_{w}w", round(predicted, 1) if predicted is not None else None))
-        figs.append((f"measured_peak_rps_{w}w", round(measured, 1) if measured is not None else None))
-    return tuple(figs)
+def _build(kind: str, ctx: ActionContext) -> Action:
+    """The registered builder for ``kind``, with the table's do-first rule applied."""
+    spec = action_kind(kind)
+    if spec is None or spec.builder is None:
+        raise ConfigError(f"action kind {kind!r} has no builder (register it in the action-kind table)")
+    action: Action = spec.builder(ctx)
+    return replace(action, first=spec.is_first(ctx.flags))
+
+
+def _order(action: Action) -> tuple[bool, int]:
+    spec = action_kind(action.kind)
+    return (not action.first, spec.order if spec is not None else 1_000)
 
 
 def _thread_pool_notes(scan: ScanResult | None, metrics: dict[str, float | None], tokens: float) -> list[str]:
@@ -121,28 +112,20 @@ def decide(
     tree = tree or load_decision_tree()
     metrics = extract_metrics(scan, profile, loads, env, options)
     result = walk(tree, metrics)
-    flags = environment(tree, metrics)
+    flags = result.env
     cap = build_capacity(profile, loads, env, options)
-    kinds = set(result.actions)
-    fix_first = bool(flags.get("fix_first")) or "fix-blocking" in kinds
+    emitted = [k for k in result.actions if (spec := action_kind(k)) is not None and spec.from_tree]
+    fix_first = bool(flags.get("fix_first")) or any(
+        spec.first is True for k in emitted if (spec := action_kind(k)) is not None)
     choice = choose_workers(result.workers_range, cap, env, fix_first)
-    acts: list[Action] = []
-    if "fix-idle-cpu" in kinds:
-        acts.append(build.fix_idle_cpu(profile, scan, metrics, first=bool(flags.get("idle_overhead"))))
-    if "fix-blocking" in kinds:
-        acts.append(build.fix_blocking(profile, scan, metrics))
-    if "offload-process-pool" in kinds:
-        acts.append(build.offload(profile, scan, metrics, env.usable_workers))
-    if "raise-thread-limit" in kinds:
-        acts.append(build.raise_thread_limit(scan, metrics, tree.thresholds.get("anyio_thread_tokens", 40.0)))
-    if "downstream-bound" in kinds:
-        acts.append(build.downstream_bound(metrics, downstream))
-    acts.append(build.workers_action(choice, cap, metrics))
+    ctx = ActionContext(scan, profile, metrics, flags, tree.thresholds, env, cap, choice, downstream)
+    acts = [_build(kind, ctx) for kind in emitted]
+    acts.append(_build("keep", ctx))  # "keep" or "scale-workers": the builder picks by the count
     if choice.replicas_needed and choice.replicas_needed > 1:
-        acts.append(build.scale_out(choice, cap, env.usable_workers))
-    acts.sort(key=lambda a: (not a.first, ORDER.index(a.kind)))
-    notes = list(choice.notes) + _thread_pool_notes(scan, metrics, tree.thresholds.get("anyio_thread_tokens", 40.0))
-    score, reasons = confidence(scan, profile, loads)
+        acts.append(_build("scale-out", ctx))
+    acts.sort(key=_order)
+    notes = list(choice.notes) + _thread_pool_notes(scan, metrics, tree.thresholds["anyio_thread_tokens"])
+    score, reasons = confidence(scan, profile, loads, tree.thresholds["host_idle_min"])
     return Recommendation(
         workers=choice.workers,
         workers_range=choice.workers_range,
@@ -151,10 +134,11 @@ def decide(
         confidence=score,
         verdict=_verdict(choice.workers, acts),
         confidence_reasons=reasons,
-        capacity=_capacity_figures(cap, metrics),
+        capacity=cap.rounded(),
         notes=tuple(notes),
         metrics=tuple((k, round(v, 6) if v is not None else None) for k, v in metrics.items()),
-        compare=compare_rows(loads, tree.thresholds.get("scale_gain_min", 0.30)),
+        compare=compare_rows(loads, tree.thresholds["scale_gain_min"]),
+        thresholds=tuple(sorted(tree.thresholds.items())),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from workeradvisor.decide.stages import compare_gain, error_rate, load_workers, stage_worker_cpu, trusted_stages
+from workeradvisor.decide.stages import compare_gain, load_workers, stage_worker_cpu, trusted_stages
 from workeradvisor.models.decision import Environment
 from workeradvisor.models.load import LoadResult, StageResult
 from workeradvisor.models.profile import ProfileResult
@@ -17,7 +17,7 @@ from workeradvisor.models.scan import ScanResult
 
 BLOCKING_PREFIX = "blocking-"
 BLOCKING_SEVERITIES = ("error", "warning")
-PROFILE_SITE_MIN_SHARE = 0.05  # as actions.MIN_SITE_SHARE: a profile site under this share of loop samples is noise
+PROFILE_SITE_MIN_SHARE = 0.05  # a profile site under this share of loop samples is noise (actions uses it too)
 
 METRICS: dict[str, str] = {
     "has_scan": "1 when a scan result is present",
@@ -151,7 +151,7 @@ def _load_metrics(loads: tuple[LoadResult, ...], slo: float) -> dict[str, float 
         "p99_ms": peak.latency_ms.p99,
         # an unknown p99 (an import without it) is unknown, never "latency ok"
         "latency_ok": None if peak.latency_ms.p99 is None else float(peak.latency_ms.p99 <= slo),
-        "error_rate": error_rate(peak),
+        "error_rate": peak.error_fraction,
         "load_cpu_per_worker": cpu,
         "host_idle_percent": peak.host_cpu_idle_percent if peak.server is not None else None,
         "latency_growth": growth,

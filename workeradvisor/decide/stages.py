@@ -7,15 +7,8 @@ from workeradvisor.models.load import LoadResult, StageResult
 
 
 def load_workers(load: LoadResult) -> int:
-    """Server workers for a load run: declared, else counted from the sampled processes, else 1."""
-    if load.workers:
-        return load.workers
-    for stage in load.stages:
-        if stage.server is not None:
-            n = sum(1 for p in stage.server.processes if p.role == "worker")
-            if n:
-                return n
-    return 1
+    """Server workers for a load run (``LoadResult.server_workers``, the one definition)."""
+    return load.server_workers
 
 
 def trusted_stages(load: LoadResult) -> list[StageResult]:
@@ -41,13 +34,6 @@ def stage_worker_rss(stage: StageResult) -> int | None:
         return None
     rss = [p.rss_bytes for p in stage.server.processes if p.role == "worker"]
     return max(rss) if rss else None
-
-
-def error_rate(stage: StageResult) -> float:
-    """Errors over attempts; http errors are inside ``requests``, transport errors are not."""
-    e = stage.errors
-    attempts = stage.requests + e.connect + e.timeout + e.read
-    return e.total / attempts if attempts else 0.0
 
 
 def by_workers(loads: tuple[LoadResult, ...]) -> dict[int, LoadResult]:

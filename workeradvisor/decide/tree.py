@@ -7,6 +7,7 @@ file holding only ``thresholds``/``definitions``, or replace the whole tree with
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +17,11 @@ import yaml
 
 from workeradvisor.decide.conditions import ConditionError, Node, parse_condition
 from workeradvisor.decide.metrics import METRICS
+from workeradvisor.decide.treecheck import DONE, check_acyclic, interpolate, require_names, workers_range
 from workeradvisor.errors import ConfigError
-from workeradvisor.models.decision import ACTION_KINDS, PathStep
+from workeradvisor.models.actions import action_kinds
+from workeradvisor.models.decision import PathStep
 from workeradvisor.rulebook import builtin_rules_dir
-
-DONE = "done"
-MAX_STEPS = 64  # a cycle in a user tree stops here instead of looping forever
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ class Walk:
     path: tuple[PathStep, ...]
     workers_range: tuple[float, float] | None
     actions: tuple[str, ...]  # kinds in the order the path emitted them
+    env: Mapping[str, float | None]  # metrics + thresholds + definitions the walk read (one build)
 
 
 def default_decision_file() -> Path:
@@ -82,8 +83,8 @@ def _thresholds(raw: Any, src: str) -> dict[str, float]:
         raise ConfigError(f"{src}: 'thresholds' must be a mapping of name -> number")
     out: dict[str, float] = {}
     for name, value in raw.items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{src}: threshold {name!r} must be a number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ConfigError(f"{src}: threshold {name!r} must be a finite number, got {value!r}")
         if name in METRICS:
             raise ConfigError(f"{src}: threshold {name!r} has the name of a metric")
         out[str(name)] = float(value)
@@ -97,7 +98,8 @@ def _parse(text: Any, known: set[str], src: str, where: str) -> Node:
         raise ConfigError(f"{src}: {where}: {exc}: {text!r}") from None
 
 
-def _branch(raw: Any, known: set[str], src: str, where: str, last: bool) -> Branch:
+def _branch(raw: Any, known: set[str], src: str, where: str, last: bool,
+            thresholds: Mapping[str, float]) -> Branch:
     if not isinstance(raw, dict) or not isinstance(raw.get("goto"), str) or not raw.get("label"):
         raise ConfigError(f"{src}: {where}: a branch needs 'label' and 'goto'")
     cond = None
@@ -107,23 +109,15 @@ def _branch(raw: Any, known: set[str], src: str, where: str, last: bool) -> Bran
         raise ConfigError(f"{src}: {where}: only the last branch may omit 'when'")
     if last and cond is not None:
         raise ConfigError(f"{src}: {where}: the last branch is the fallback; omit its 'when'")
-    workers = raw.get("workers")
-    if workers is not None:
-        ok = isinstance(workers, list) and len(workers) == 2
-        for w in workers if ok else []:
-            if isinstance(w, str):
-                ok = ok and w in METRICS
-            else:
-                ok = ok and isinstance(w, int) and not isinstance(w, bool) and w >= 1
-        if not ok:
-            raise ConfigError(f"{src}: {where}: 'workers' must be [lo, hi] of ints >= 1 or metric names")
-        workers = (workers[0], workers[1])
+    workers = workers_range(raw.get("workers"), src, where)
     actions = raw.get("actions", []) or []
-    bad = [a for a in actions if a not in ACTION_KINDS] if isinstance(actions, list) else [actions]
+    known_kinds = action_kinds()
+    bad = [a for a in actions if a not in known_kinds] if isinstance(actions, list) else [actions]
     if bad:
-        raise ConfigError(f"{src}: {where}: unknown action {bad[0]!r} (known: {', '.join(ACTION_KINDS)})")
+        raise ConfigError(f"{src}: {where}: unknown action {bad[0]!r} (known: {', '.join(known_kinds)})")
     text = str(raw["when"]).strip() if cond is not None else "otherwise"
-    return Branch(cond, text, str(raw["label"]), raw["goto"], workers, tuple(actions))
+    label = interpolate(str(raw["label"]), thresholds, src, where)
+    return Branch(cond, text, label, raw["goto"], workers, tuple(actions))
 
 
 def _build(data: dict[str, Any], thresholds: dict[str, float], src: str) -> DecisionTree:
@@ -150,9 +144,11 @@ def _build(data: dict[str, Any], thresholds: dict[str, float], src: str) -> Deci
             raise ConfigError(f"{src}: {where}: duplicate or reserved id")
         n = len(raw["branches"])
         branches = tuple(
-            _branch(b, known, src, f"{where} branch {j + 1}", j == n - 1) for j, b in enumerate(raw["branches"])
+            _branch(b, known, src, f"{where} branch {j + 1}", j == n - 1, thresholds)
+            for j, b in enumerate(raw["branches"])
         )
-        nodes[nid] = DecisionNode(nid, str(raw.get("question", nid)), branches)
+        question = interpolate(str(raw.get("question", nid)), thresholds, src, where)
+        nodes[nid] = DecisionNode(nid, question, branches)
     for node in nodes.values():
         for b in node.branches:
             if b.goto != DONE and b.goto not in nodes:
@@ -160,6 +156,8 @@ def _build(data: dict[str, Any], thresholds: dict[str, float], src: str) -> Deci
     start = data.get("start", next(iter(nodes)))
     if start not in nodes:
         raise ConfigError(f"{src}: start {start!r} is not a node id")
+    require_names(src, {name for name, _, _ in defs}, thresholds)
+    check_acyclic(src, nodes)
     return DecisionTree(src, thresholds, tuple(defs), start, nodes)
 
 
@@ -195,8 +193,10 @@ def parse_threshold_args(items: list[str] | tuple[str, ...]) -> dict[str, float]
             if not sep or not name.strip():
                 raise ValueError
             out[name.strip()] = float(value)
+            if not math.isfinite(out[name.strip()]):
+                raise ValueError
         except ValueError:
-            raise ConfigError(f"--threshold {item!r}: expected NAME=NUMBER") from None
+            raise ConfigError(f"--threshold {item!r}: expected NAME=NUMBER (a finite number)") from None
     return out
 
 
@@ -234,9 +234,7 @@ def walk(tree: DecisionTree, metrics: Mapping[str, float | None]) -> Walk:
     actions: list[str] = []
     workers: tuple[float, float] | None = None
     node_id = tree.start
-    for _ in range(MAX_STEPS):
-        if node_id == DONE:
-            break
+    while node_id != DONE:  # the tree was checked acyclic when loaded
         node = tree.nodes[node_id]
         branch = next(b for b in node.branches if b.condition is None or b.condition.eval(env))
         read = branch.condition.names if branch.condition else tuple(
@@ -253,9 +251,7 @@ def walk(tree: DecisionTree, metrics: Mapping[str, float | None]) -> Walk:
         path.append(PathStep(node.id, node.question, branch.text, branch.label, values, chosen))
         actions.extend(a for a in branch.actions if a not in actions)
         node_id = branch.goto
-    else:
-        raise ConfigError(f"{tree.source}: the decision tree did not reach 'done' in {MAX_STEPS} steps (a cycle?)")
-    return Walk(tuple(path), workers, tuple(actions))
+    return Walk(tuple(path), workers, tuple(actions), env)
 
 
 def all_branches(tree: DecisionTree) -> list[tuple[str, str]]:

@@ -15,46 +15,14 @@ import re
 import socket
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from workeradvisor.errors import ConfigError, UsageError
+from workeradvisor.models.load import RequestPlan, RequestTemplate  # the plan is a model (profile uses it too)
 
 _PLACEHOLDER = re.compile(r"\{(counter|randint:(-?\d+):(-?\d+))\}")
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}  # no HEAD: its responses lie about body length
-
-
-@dataclass(frozen=True)
-class RequestTemplate:
-    name: str
-    method: str
-    path: str  # may contain placeholders
-    headers: tuple[tuple[str, str], ...] = ()
-    body: str | None = None  # may contain placeholders
-    weight: float = 1.0
-
-
-@dataclass(frozen=True)
-class RequestPlan:
-    base_url: str
-    scheme: str
-    host: str  # what we connect to
-    port: int
-    host_header: str
-    requests: tuple[RequestTemplate, ...]
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-    @staticmethod
-    def from_dict(data: Mapping[str, Any]) -> RequestPlan:
-        reqs = tuple(
-            RequestTemplate(**{**r, "headers": tuple(tuple(h) for h in r["headers"])}) for r in data["requests"]
-        )
-        fields = {k: v for k, v in data.items() if k != "requests"}
-        return RequestPlan(**fields, requests=reqs)
 
 
 def is_loopback(host: str) -> bool:

@@ -7,6 +7,8 @@ Each producer owns one module here; everything is re-exported so callers write
 from workeradvisor.models.decision import (
     Action,
     Analysis,
+    Capacity,
+    CapacityRow,
     CodeSite,
     CompareRow,
     Environment,
@@ -27,6 +29,7 @@ from workeradvisor.models.profile import (
     LoopBreakdown,
     PerRequest,
     ProfileResult,
+    StackFrame,
     ThreadStat,
     WorkerProfile,
 )
@@ -35,6 +38,8 @@ from workeradvisor.models.scan import ChainSite, Finding, Route, ScanError, Scan
 __all__ = [
     "Action",
     "Analysis",
+    "Capacity",
+    "CapacityRow",
     "CodeSite",
     "CompareRow",
     "Environment",
@@ -56,6 +61,7 @@ __all__ = [
     "ScanResult",
     "ScanSummary",
     "ServerMetrics",
+    "StackFrame",
     "StageResult",
     "ThreadStat",
     "WorkerProfile",

@@ -8,20 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from workeradvisor.models.actions import action_kinds
 from workeradvisor.models.load import LoadResult
 from workeradvisor.models.profile import ProfileResult
 from workeradvisor.models.scan import ScanResult
 
-ACTION_KINDS = (
-    "keep",
-    "scale-workers",
-    "fix-blocking",
-    "offload-process-pool",
-    "raise-thread-limit",
-    "fix-idle-cpu",
-    "scale-out",
-    "downstream-bound",
-)
+# The built-in kinds at import time; code that must see kinds registered later calls action_kinds().
+ACTION_KINDS = action_kinds()
 
 
 @dataclass(frozen=True)
@@ -66,15 +59,12 @@ class CodeSite:
 
 @dataclass(frozen=True)
 class Action:
-    kind: str  # one of ACTION_KINDS
+    kind: str  # a registered kind (models/actions.py)
     title: str  # one line, imperative
     evidence: tuple[tuple[str, float | int | str | None], ...] = ()  # (metric or fact name, value)
     sites: tuple[CodeSite, ...] = ()
     fix: str = ""  # text, may contain a fenced snippet
     first: bool = False  # must be done before any scaling
-
-    def evidence_dict(self) -> dict[str, float | int | str | None]:
-        return dict(self.evidence)
 
 
 @dataclass(frozen=True)
@@ -103,6 +93,46 @@ class CompareRow:
     passes: bool | None  # gain > the tree's scale_gain_min
 
 
+MIB = 1 << 20
+
+
+@dataclass(frozen=True)
+class CapacityRow:
+    """One worker count: what the utilization law predicts and what a load test measured."""
+
+    workers: int
+    predicted_max_rps: float | None
+    measured_peak_rps: float | None
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """The capacity model (utilization law) the decision used; rendered as data, never re-parsed."""
+
+    cpu_s_per_request: float | None
+    cpu_source: str  # "profile (loop thread)" | "load (server CPU / RPS)" | ""
+    loop_saturation_rps: float | None  # one worker: 1 / cpu_s_per_request
+    workers_needed: int | None  # for --target-rps
+    per_worker_rss_bytes: int | None
+    memory_fit_workers: int | None  # workers x RSS x (1 + headroom) <= memory
+    rows: tuple[CapacityRow, ...] = ()
+    target_rps: float | None = None
+
+    def rounded(self) -> Capacity:
+        """The figures at report precision (what the JSON holds, so a saved report reads back equal)."""
+        def r(v: float | None, digits: int) -> float | None:
+            return round(v, digits) if v else None
+        rss = self.per_worker_rss_bytes
+        return Capacity(
+            r(self.cpu_s_per_request, 6), self.cpu_source, r(self.loop_saturation_rps, 1), self.workers_needed,
+            int(round(rss / MIB, 1) * MIB) if rss else None, self.memory_fit_workers,
+            tuple(CapacityRow(w.workers, round(w.predicted_max_rps, 1) if w.predicted_max_rps is not None else None,
+                              round(w.measured_peak_rps, 1) if w.measured_peak_rps is not None else None)
+                  for w in self.rows),
+            self.target_rps,
+        )
+
+
 @dataclass(frozen=True)
 class Recommendation:
     workers: int
@@ -112,10 +142,14 @@ class Recommendation:
     confidence: float  # 0..1
     verdict: str = ""  # one line
     confidence_reasons: tuple[str, ...] = ()
-    capacity: tuple[tuple[str, float | int | str | None], ...] = ()  # capacity-model figures
+    capacity: Capacity | None = None  # the capacity model's figures, at report precision
     notes: tuple[str, ...] = ()
     metrics: tuple[tuple[str, float | None], ...] = ()  # the flat metrics the tree read
     compare: tuple[CompareRow, ...] = ()  # decision matrix when several worker counts were measured
+    thresholds: tuple[tuple[str, float], ...] = ()  # the tree's thresholds in force (after overrides)
+
+    def threshold(self, name: str) -> float | None:
+        return dict(self.thresholds).get(name)
 
     @property
     def confidence_label(self) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -92,3 +94,50 @@ class LoadResult:
     workers: int | None = None  # server workers, when known
     interrupted: bool = False
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def server_workers(self) -> int:
+        """Server workers of this run: declared, else counted from the sampled worker processes, else 1.
+        The one definition every stage (decide, report) uses."""
+        if self.workers:
+            return self.workers
+        for stage in self.stages:
+            if stage.server is not None:
+                n = sum(1 for p in stage.server.processes if p.role == "worker")
+                if n:
+                    return n
+        return 1
+
+
+# --- what a load run sends (built by load/spec.py; profile drives traffic with it too) ---
+
+
+@dataclass(frozen=True)
+class RequestTemplate:
+    name: str
+    method: str
+    path: str  # may contain placeholders
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str | None = None  # may contain placeholders
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class RequestPlan:
+    base_url: str
+    scheme: str
+    host: str  # what we connect to
+    port: int
+    host_header: str
+    requests: tuple[RequestTemplate, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> RequestPlan:
+        reqs = tuple(
+            RequestTemplate(**{**r, "headers": tuple(tuple(h) for h in r["headers"])}) for r in data["requests"]
+        )
+        fields = {k: v for k, v in data.items() if k != "requests"}
+        return RequestPlan(**fields, requests=reqs)

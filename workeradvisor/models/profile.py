@@ -60,12 +60,34 @@ class PerRequest:
 
 
 @dataclass(frozen=True)
+class StackFrame:
+    """One frame of a profiled stack, carried as data; ``label`` is only for display."""
+
+    function: str
+    path: str  # as displayed: relative to the app root when inside it
+    line: int
+
+    def label(self) -> str:
+        return f"{self.function}() ({self.path}:{self.line})"
+
+
+def stack_text(frames: tuple[StackFrame, ...]) -> str:
+    """``_encode() (app/metrics.py:21) <- push_loop() (app/metrics.py:29)``: innermost first."""
+    return " <- ".join(f.label() for f in frames)
+
+
+@dataclass(frozen=True)
 class IdleReport:
     window_s: float
     process_cpu_percent: tuple[tuple[int, float], ...]  # (pid, cpu%)
     culprits: tuple[ThreadStat, ...]  # threads with material idle CPU
-    culprit_stacks: tuple[str, ...] = ()  # "push_loop() (app/metrics.py:14)" per culprit
+    # Per culprit, its hottest stack: the innermost app frame first, then the outermost (may be empty).
+    culprit_stacks: tuple[tuple[StackFrame, ...], ...] = ()
     reload_detected: bool = False
+
+    def stack(self, i: int) -> tuple[StackFrame, ...]:
+        """Culprit ``i``'s hottest stack (empty when unknown)."""
+        return self.culprit_stacks[i] if i < len(self.culprit_stacks) else ()
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
@@ -116,7 +116,6 @@ class ScanResult:
     errors: tuple[ScanError, ...]
     summary: ScanSummary
     version: int = 1
-    extra: tuple[tuple[str, Any], ...] = field(default=())  # e.g. (("routes", ...),) for analyze
     routes: tuple[Route, ...] = ()  # discovered routes, for analyze (not part of the JSON v1 output)
 
     def to_dict(self) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, WorkerAdvisorErr
 from workeradvisor.launch import parse_target, serve
 from workeradvisor.load import LoadInterrupted, build_plan, run_ladder
 from workeradvisor.models.decision import Analysis, Environment
-from workeradvisor.models.load import LoadResult
+from workeradvisor.models.load import LoadResult, RequestPlan
 from workeradvisor.models.profile import ProfileResult
 from workeradvisor.models.scan import ScanResult
 from workeradvisor.orchestrate.events import Events, QuietEvents
@@ -107,10 +107,10 @@ def worker_counts(requested: tuple[int, ...], env: Environment) -> tuple[tuple[i
     return tuple(sorted(kept)), note
 
 
-def _profile(pid: int, settings: PipelineSettings, state: PipelineState, *, idle: bool, plan: object = None) -> None:
-    scan_doc = state.scan.to_dict() if state.scan is not None else None
+def _profile(pid: int, settings: PipelineSettings, state: PipelineState, *, idle: bool,
+             plan: RequestPlan | None = None) -> None:
     result = profile_server(pid, duration_s=settings.idle_s if idle else settings.profile_s, idle=idle, plan=plan,
-                            scan=scan_doc, ccu=PROFILE_CCU, attribution_s=settings.attribution_s,
+                            scan=state.scan, ccu=PROFILE_CCU, attribution_s=settings.attribution_s,
                             target=settings.target)
     if result.attribution_error_code == EXIT_INTERRUPTED:
         state.profiles.append(result)  # the headline numbers stand
@@ -137,7 +137,7 @@ def _ladder(pid: int, base_url: str, workers: int, settings: PipelineSettings, s
         for s in result.stages))
 
 
-def _plan(base_url: str, settings: PipelineSettings, state: PipelineState):  # load.RequestPlan
+def _plan(base_url: str, settings: PipelineSettings, state: PipelineState) -> RequestPlan:
     if settings.spec_file:
         return build_plan(base_url, spec_file=settings.spec_file)
     return build_plan(base_url, paths=state.paths)

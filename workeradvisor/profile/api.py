@@ -7,23 +7,20 @@ the headline numbers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
 
 from workeradvisor import procs
 from workeradvisor.errors import EXIT_INTERRUPTED, PermissionDeniedError, UsageError
+from workeradvisor.models.load import RequestPlan
 from workeradvisor.models.profile import ProfileResult
 from workeradvisor.profile import assemble
 from workeradvisor.profile.attribution import LoopAttribution, attribute
-from workeradvisor.profile.findings import StaticFinding, load_findings
+from workeradvisor.profile.findings import ScanInput, StaticFinding, load_findings
 from workeradvisor.profile.pyspy import find_py_spy
 from workeradvisor.profile.targets import check_python_pid, reload_detected, workers_of
 from workeradvisor.profile.windows import WindowHook, attribution_passes, headline
 
 DEFAULT_DURATION_S = 3.0
-ScanInput = str | Path | Mapping[str, Any] | Sequence[Mapping[str, Any]]
 
 
 def profile_server(
@@ -31,7 +28,7 @@ def profile_server(
     *,
     duration_s: float = DEFAULT_DURATION_S,
     idle: bool = False,
-    plan: Any = None,
+    plan: RequestPlan | None = None,
     attribution: bool = True,
     scan: ScanInput | None = None,
     ccu: int = 1,
@@ -47,9 +44,9 @@ def profile_server(
     ``plan``: a ``workeradvisor.load`` RequestPlan; when given, light closed-loop traffic (``ccu`` users;
     or, in the headline window, open loop at ``rate`` req/s) runs in both windows and per-request figures
     are reported. ``requests``: with no plan, the number of requests someone else sent during the
-    headline window. ``idle``: no traffic; per-thread CPU and the culprits. ``scan``: scan JSON (path,
-    parsed document or list of findings). ``on_window``: called with "start"/"stop" at the headline
-    window's edges (benchmarks read the app's own ground truth there).
+    headline window. ``idle``: no traffic; per-thread CPU and the culprits. ``scan``: the ScanResult, or
+    scan JSON (path, parsed document or list of findings) read by the one scan reader. ``on_window``:
+    called with "start"/"stop" at the headline window's edges (benchmarks read the app's own ground truth there).
     """
     check_python_pid(server_pid)
     if attribution:

@@ -12,10 +12,11 @@ from workeradvisor.models.profile import (
     LoopBreakdown,
     PerRequest,
     ProfileResult,
+    StackFrame,
     ThreadStat,
     WorkerProfile,
 )
-from workeradvisor.profile.attribution import LoopAttribution, SiteShare, hottest_stack
+from workeradvisor.profile.attribution import LoopAttribution, SiteShare, hottest_frames
 from workeradvisor.profile.findings import StaticFinding, confirmed
 from workeradvisor.profile.pyspy import SpyRun
 from workeradvisor.profile.stacks import Frame, display_path
@@ -104,14 +105,15 @@ def _idle(windows: dict[int, WorkerWindow], spy_runs: dict[int, tuple[SpyRun, Sp
     wall = max((w.wall_s for w in windows.values()), default=0.0)
     per_process = tuple((pid, round(sum(d.run_s for d in w.deltas()) / w.wall_s * 100.0, 2))
                         for pid, w in sorted(windows.items()))
-    culprits: list[tuple[ThreadStat, str]] = []
+    culprits: list[tuple[ThreadStat, tuple[StackFrame, ...]]] = []
     for pid, w in sorted(windows.items()):
         for d in w.deltas():
             pct = d.run_s / w.wall_s * 100.0
             if pct < IDLE_MATERIAL_PERCENT:
                 continue
             stat = ThreadStat(d.tid, names.get(d.tid) or d.name, round(d.run_s, 4), round(pct, 2), d.tid == pid)
-            stack = hottest_stack(spy_runs[pid][1], d.tid) if pid in spy_runs else ""
+            frames = hottest_frames(spy_runs[pid][1], d.tid) if pid in spy_runs else ()
+            stack = tuple(StackFrame(f.function, display_path(f.path), f.line) for f in frames)
             culprits.append((stat, stack))
     culprits.sort(key=lambda c: -c[0].cpu_percent)
     return IdleReport(
@@ -145,9 +147,12 @@ def build(*, target: str, server_pid: int, workers: Sequence[int], windows: dict
           stage: StageResult | None, requests: int | None, ccu: int, idle: bool, reload: bool,
           findings: Sequence[StaticFinding], notes: list[str], partial: bool) -> ProfileResult:
     names: dict[int, str] = {}
-    for att in attributions.values():
-        names.update({tid: n for tid, n in att.thread_names.items() if n})
-    loop_tids = {pid: (attributions[pid].loop_tid or pid) if pid in attributions else pid for pid in workers}
+    for attribution in attributions.values():
+        names.update({tid: n for tid, n in attribution.thread_names.items() if n})
+    loop_tids: dict[int, int] = {}
+    for pid in workers:
+        tid = attributions[pid].loop_tid if pid in attributions else None
+        loop_tids[pid] = tid if tid else pid
     profiles = []
     for pid in workers:
         w = windows.get(pid)

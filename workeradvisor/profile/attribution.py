@@ -129,18 +129,20 @@ def _by_function(shares: dict[Frame, float]) -> dict[Frame, float]:
     return {best[key][1]: share for key, share in total.items()}
 
 
-def hottest_stack(run: SpyRun, tid: int) -> str:
-    """``_encode() (app/metrics.py:21) <- push_loop() (app/metrics.py:29)`` for a busy thread."""
+def hottest_frames(run: SpyRun, tid: int) -> tuple[Frame, ...]:
+    """The busy thread's most frequent (innermost app frame, outermost app frame), as data."""
     counts: Counter[tuple[Frame | None, Frame | None]] = Counter()
     for s in run.samples:
         if s.thread_id == tid and s.frames:
             counts[(site_frame(s.frames), outermost_app_frame(s.frames))] += s.count
     if not counts:
-        return ""
+        return ()
     (inner, outer), _ = counts.most_common(1)[0]
     if inner is None:
-        return ""
-    text = inner.label()
-    if outer is not None and outer != inner:
-        text += f" <- {outer.label()}"
-    return text
+        return ()
+    return (inner, outer) if outer is not None and outer != inner else (inner,)
+
+
+def hottest_stack(run: SpyRun, tid: int) -> str:
+    """``_encode() (app/metrics.py:21) <- push_loop() (app/metrics.py:29)`` for a busy thread."""
+    return " <- ".join(f.label() for f in hottest_frames(run, tid))

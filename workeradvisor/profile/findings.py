@@ -1,7 +1,8 @@
-"""Static findings from a ``scan --format json`` file, matched to runtime call sites by file and line.
+"""Static findings from the scan, matched to runtime call sites by file and line.
 
-The scan JSON is read as data (``{"findings": [{"rule", "path", "line", ...}]}``); the scan
-package itself is not imported (profile and scan are separate producers).
+The scan result arrives as the ``ScanResult`` model (from ``analyze``) or as a saved scan JSON read
+by the one scan reader (``models/readers.py``); the scan package itself is not imported (profile
+and scan are separate producers), and no chain text is parsed: ``Finding.chain`` is data.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from workeradvisor.errors import ConfigError
+from workeradvisor.models.readers import scan_from_dict
+from workeradvisor.models.scan import ScanResult
 
 
 @dataclass(frozen=True)
@@ -25,29 +28,35 @@ class StaticFinding:
     chain_sites: tuple[tuple[str, int], ...] = ()
 
 
-def load_findings(source: str | Path | Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[StaticFinding]:
-    """Findings from a scan JSON path, a parsed scan document, or a list of finding dicts."""
-    if isinstance(source, (str, Path)):
-        try:
-            data: Any = json.loads(Path(source).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(f"cannot read scan file {source}: {exc.strerror}") from None
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"scan file {source} is not JSON: line {exc.lineno}: {exc.msg}") from None
+ScanInput = ScanResult | str | Path | Mapping[str, Any] | Sequence[Mapping[str, Any]]
+
+
+def _read(source: str | Path) -> Any:
+    try:
+        return json.loads(Path(source).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read scan file {source}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"scan file {source} is not JSON: line {exc.lineno}: {exc.msg}") from None
+
+
+def load_findings(source: ScanInput) -> list[StaticFinding]:
+    """Findings from a ScanResult, a scan JSON path, a parsed scan document, or a list of finding dicts."""
+    if isinstance(source, ScanResult):
+        result = source
     else:
-        data = source
-    items = data.get("findings") if isinstance(data, Mapping) else data
-    if not isinstance(items, list):
-        raise ConfigError("scan JSON has no 'findings' list (expected `workeradvisor scan --format json` output)")
+        data = _read(source) if isinstance(source, (str, Path)) else source
+        if isinstance(data, list):
+            data = {"findings": data}
+        if not isinstance(data, Mapping) or not isinstance(data.get("findings"), list):
+            raise ConfigError("scan JSON has no 'findings' list (expected `workeradvisor scan --format json` output)")
+        result = scan_from_dict(data, str(source) if isinstance(source, (str, Path)) else "scan")
     out = []
-    for i, item in enumerate(items):
-        try:
-            sites = tuple((str(c["path"]).replace("\\", "/"), int(c["line"]))
-                          for c in item.get("chain_sites") or () if isinstance(c, Mapping) and c.get("path"))
-            out.append(StaticFinding(str(item["rule"]), str(item["path"]).replace("\\", "/"), int(item["line"]),
-                                     sites))
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise ConfigError(f"scan finding #{i + 1} lacks rule/path/line") from None
+    for i, f in enumerate(result.findings):
+        if not f.rule or not f.path or f.line <= 0:
+            raise ConfigError(f"scan finding #{i + 1} lacks rule/path/line")
+        sites = tuple((c.path.replace("\\", "/"), c.line) for c in f.chain if c.path)
+        out.append(StaticFinding(f.rule, f.path.replace("\\", "/"), f.line, sites))
     return out
 
 

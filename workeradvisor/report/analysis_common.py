@@ -76,17 +76,14 @@ def values_text(values: tuple[tuple[str, object], ...]) -> str:
 
 
 def workers_of(load: LoadResult) -> int:
-    """Server workers of a run, as declared or counted from sampled worker processes."""
-    if load.workers:
-        return load.workers
-    for s in load.stages:
-        if s.server is not None and (n := sum(1 for p in s.server.processes if p.role == "worker")):
-            return n
-    return 1
+    """Server workers of a run (``LoadResult.server_workers``, the one definition)."""
+    return load.server_workers
 
 
-def compare_cells(row: CompareRow) -> list[str]:
-    gain = "-" if row.gain is None else f"{row.gain:+.0%} ({'passes' if row.passes else 'fails'} the 30% rule)"
+def compare_cells(row: CompareRow, gain_min: float | None) -> list[str]:
+    """One decision-matrix row; ``gain_min`` is the tree's scale_gain_min in force."""
+    rule = f"the {gain_min:.0%} rule" if gain_min is not None else "the gain rule"
+    gain = "-" if row.gain is None else f"{row.gain:+.0%} ({'passes' if row.passes else 'fails'} {rule})"
     return [
         str(row.workers),
         f"{row.rps:,.1f}",

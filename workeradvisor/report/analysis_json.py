@@ -1,28 +1,31 @@
 """JSON for an analysis: the stable schema documented in docs/analysis.md (``workeradvisor.analysis/1``).
 
 Top-level keys: ``schema``, ``scan``, ``profile``, ``load`` (a list, one run per worker count),
-``environment``, ``recommendation``. Keys are only added within version 1. ``from_dict`` reads a
-saved file back into models, so ``advise`` and ``check`` can reuse it.
+``environment``, ``recommendation``. Keys are only added within version 1. ``from_dict`` (the
+reader in ``models/readers.py``) reads a saved file back into models.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
-from workeradvisor.errors import ConfigError
 from workeradvisor.models.decision import (
+    MIB,
     Action,
     Analysis,
-    CodeSite,
+    Capacity,
     CompareRow,
     Environment,
     PathStep,
     Recommendation,
 )
+from workeradvisor.models.readers import (  # noqa: F401 - re-exported for callers of the old names
+    analysis_from_dict,
+    environment_from_dict,
+    recommendation_from_dict,
+)
 from workeradvisor.report import load_json, profile_json
-from workeradvisor.report.result_readers import load_from_dict, profile_from_dict, scan_from_dict
 
 SCHEMA = "workeradvisor.analysis/1"
 
@@ -77,11 +80,31 @@ def recommendation_dict(r: Recommendation) -> dict[str, Any]:
         "confidence_reasons": list(r.confidence_reasons),
         "actions": [action_dict(a) for a in r.actions],
         "path": [step_dict(p) for p in r.path],
-        "capacity": dict(r.capacity),
+        "capacity": capacity_dict(r.capacity),
         "notes": list(r.notes),
         "metrics": dict(r.metrics),
         "compare": [compare_dict(c) for c in r.compare],
+        "thresholds": dict(r.thresholds),
     }
+
+
+def capacity_dict(c: Capacity | None) -> dict[str, Any]:
+    """The flat object of version 1 (``predicted_max_rps_{w}w`` keys), written from the model."""
+    if c is None:
+        return {}
+    out: dict[str, Any] = {
+        "cpu_s_per_request": c.cpu_s_per_request,
+        "cpu_source": c.cpu_source,
+        "loop_saturation_rps": c.loop_saturation_rps,
+        "target_rps": c.target_rps,
+        "workers_needed": c.workers_needed,
+        "per_worker_rss_mib": round(c.per_worker_rss_bytes / MIB, 1) if c.per_worker_rss_bytes else None,
+        "memory_fit_workers": c.memory_fit_workers,
+    }
+    for row in c.rows:
+        out[f"predicted_max_rps_{row.workers}w"] = row.predicted_max_rps
+        out[f"measured_peak_rps_{row.workers}w"] = row.measured_peak_rps
+    return out
 
 
 def compare_dict(c: CompareRow) -> dict[str, Any]:
@@ -105,89 +128,6 @@ def render(analysis: Analysis) -> str:
     return json.dumps(to_dict(analysis), indent=2, default=str) + "\n"
 
 
-# --- reading back ---
+# --- reading back: the one analysis reader lives next to the models (models/readers.py) ---
 
-
-def _pairs(v: Any) -> tuple[tuple[str, Any], ...]:
-    return tuple((str(k), x) for k, x in v.items()) if isinstance(v, Mapping) else ()
-
-
-def environment_from_dict(d: Mapping[str, Any]) -> Environment:
-    try:
-        return Environment(
-            cores=float(d["cores"]),
-            cores_source=str(d.get("cores_source", "")),
-            host_cores=int(d.get("host_cores") or d["cores"]),
-            host_memory_bytes=int(d.get("host_memory_bytes") or 0),
-            cpu_quota_cores=d.get("cpu_quota_cores"),
-            cpu_quota_source=str(d.get("cpu_quota_source", "")),
-            affinity_cores=d.get("affinity_cores"),
-            memory_limit_bytes=d.get("memory_limit_bytes"),
-            memory_source=str(d.get("memory_source", "host")),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"environment: missing or bad field {exc}") from None
-
-
-def recommendation_from_dict(d: Mapping[str, Any]) -> Recommendation:
-    try:
-        actions = tuple(
-            Action(
-                kind=str(a["kind"]),
-                title=str(a.get("title", "")),
-                evidence=_pairs(a.get("evidence")),
-                sites=tuple(
-                    CodeSite(str(s.get("path", "")), int(s.get("line", 0)), str(s.get("function", "")),
-                             str(s.get("detail", "")), str(s.get("source", "")))
-                    for s in a.get("sites") or []
-                ),
-                fix=str(a.get("fix", "")),
-                first=bool(a.get("first", False)),
-            )
-            for a in d.get("actions") or []
-        )
-        path = tuple(
-            PathStep(str(p["node"]), str(p.get("question", "")), str(p.get("condition", "")), str(p.get("label", "")),
-                     _pairs(p.get("values")), tuple(p["workers_range"]) if p.get("workers_range") else None)
-            for p in d.get("path") or []
-        )
-        lo, hi = d.get("workers_range") or [d["workers"], d["workers"]]
-        return Recommendation(
-            workers=int(d["workers"]),
-            workers_range=(int(lo), int(hi)),
-            actions=actions,
-            path=path,
-            confidence=float(d.get("confidence", 0.0)),
-            verdict=str(d.get("verdict", "")),
-            confidence_reasons=tuple(str(x) for x in d.get("confidence_reasons") or []),
-            capacity=_pairs(d.get("capacity")),
-            notes=tuple(str(x) for x in d.get("notes") or []),
-            metrics=_pairs(d.get("metrics")),
-            compare=tuple(
-                CompareRow(int(c["workers"]), c.get("ccu"), float(c["rps"]), c.get("p99_ms"), c.get("cpu_percent"),
-                           c.get("memory_bytes"), c.get("gain"), c.get("passes"))
-                for c in d.get("compare") or []
-            ),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"recommendation: missing or bad field {exc}") from None
-
-
-def from_dict(data: Any, source: str = "analysis") -> Analysis:
-    """A saved analysis back into models; any structural problem is a ConfigError naming ``source``."""
-    if not isinstance(data, Mapping) or "recommendation" not in data or "environment" not in data:
-        raise ConfigError(f"{source}: not an analysis JSON (needs 'environment' and 'recommendation')")
-    try:
-        loads = data.get("load") or []
-        loads = loads if isinstance(loads, list) else [loads]
-        return Analysis(
-            scan=scan_from_dict(data["scan"], source) if data.get("scan") else None,
-            profile=profile_from_dict(data["profile"], source) if data.get("profile") else None,
-            load=tuple(load_from_dict(x, source) for x in loads),
-            environment=environment_from_dict(data["environment"]),
-            recommendation=recommendation_from_dict(data["recommendation"]),
-            notes=tuple(str(n) for n in data.get("notes") or []),
-        )
-    except ConfigError as exc:
-        msg = str(exc)
-        raise ConfigError(msg if msg.startswith(source) else f"{source}: {msg}") from None
+from_dict = analysis_from_dict

@@ -105,22 +105,22 @@ def render(analysis: Analysis) -> str:
     out += ["## Evidence", ""]
     out += _table(["measured", "value", "metric"], [[a, b, f"`{c}`"] for a, b, c in evidence_rows(analysis)])
     if rec.compare:
-        out += ["## Decision matrix", ""] + _table(COMPARE_HEADERS, [compare_cells(r) for r in rec.compare])
+        gain_min = rec.threshold("scale_gain_min")
+        out += ["## Decision matrix", ""] + _table(COMPARE_HEADERS, [compare_cells(r, gain_min) for r in rec.compare])
         rows = rec.compare
         out += [decision_matrix_chart([r.workers for r in rows], [r.rps for r in rows], [r.p99_ms for r in rows],
                                       rows[0].ccu)]
-    cap = dict(rec.capacity)
-    if cap.get("cpu_s_per_request"):
-        ws = sorted({int(k.split("_")[-1][:-1]) for k in cap if k.startswith("predicted_max_rps_")})
+    cap = rec.capacity
+    if cap is not None and cap.cpu_s_per_request:
         out += ["## Capacity model", "",
-                f"Loop CPU per request {fmt_value('cpu_s_per_request', cap['cpu_s_per_request'])} "
-                f"({cap.get('cpu_source')}): one worker's loop saturates near {cap.get('loop_saturation_rps')} RPS; "
+                f"Loop CPU per request {fmt_value('cpu_s_per_request', cap.cpu_s_per_request)} "
+                f"({cap.cpu_source}): one worker's loop saturates near {cap.loop_saturation_rps} RPS; "
                 f"workers needed for the target = ceil(target RPS x CPU per request / 0.8)"
-                + (f" = {cap['workers_needed']}." if cap.get("workers_needed") else "."), ""]
-        if ws:
+                + (f" = {cap.workers_needed}." if cap.workers_needed else "."), ""]
+        if cap.rows:
             out += _table(["workers", "predicted max RPS", "measured peak RPS"],
-                          [[str(w), fmt_value("rps", cap.get(f"predicted_max_rps_{w}w")),
-                            fmt_value("rps", cap.get(f"measured_peak_rps_{w}w"))] for w in ws])
+                          [[str(r.workers), fmt_value("rps", r.predicted_max_rps),
+                            fmt_value("rps", r.measured_peak_rps)] for r in cap.rows])
     out += charts(analysis.load)
     notes = [*rec.notes, *analysis.notes, *(f"confidence: {r}" for r in rec.confidence_reasons)]
     if notes:

@@ -16,7 +16,7 @@ from workeradvisor.report.analysis_common import (
     fmt_value,
     values_text,
 )
-from workeradvisor.report.text_fit import Cell, Col, labelled, print_table
+from workeradvisor.report.text_fit import Cell, Col, labelled, print_table, report_console
 
 
 def _actions(analysis: Analysis, console: Console) -> None:
@@ -50,18 +50,26 @@ CAPACITY_COLUMNS = [Col(h, justify="right", wrap=False) for h in ("workers", "pr
 
 
 def _capacity(analysis: Analysis, console: Console) -> None:
-    cap = dict(analysis.recommendation.capacity)
-    if not cap.get("cpu_s_per_request"):
+    cap = analysis.recommendation.capacity
+    if cap is None or not cap.cpu_s_per_request:
         return
-    workers = sorted({int(k.split("_")[-1][:-1]) for k in cap if k.startswith("predicted_max_rps_")})
-    title = (f"Capacity model: loop CPU {fmt_value('cpu_s_per_request', cap['cpu_s_per_request'])}/request "
-             f"({cap.get('cpu_source')}), one loop saturates near {cap.get('loop_saturation_rps')} RPS")
-    rows: list[list[Cell]] = [[str(w), fmt_value("rps", cap.get(f"predicted_max_rps_{w}w")),
-                               fmt_value("rps", cap.get(f"measured_peak_rps_{w}w"))] for w in workers]
+    title = (f"Capacity model: loop CPU {fmt_value('cpu_s_per_request', cap.cpu_s_per_request)}/request "
+             f"({cap.cpu_source}), one loop saturates near {cap.loop_saturation_rps} RPS")
+    rows: list[list[Cell]] = [[str(r.workers), fmt_value("rps", r.predicted_max_rps),
+                               fmt_value("rps", r.measured_peak_rps)] for r in cap.rows]
     print_table(console, title, CAPACITY_COLUMNS, rows)
 
 
-def render(analysis: Analysis, console: Console) -> None:
+def render(analysis: Analysis, console: Console | None = None) -> str:
+    """The terminal report as a string: plain text at ``report_width()`` (the terminal's, COLUMNS,
+    else 120) unless a console is given."""
+    console = console or report_console()
+    with console.capture() as cap:
+        _print(analysis, console)
+    return cap.get()
+
+
+def _print(analysis: Analysis, console: Console) -> None:
     rec = analysis.recommendation
     lo, hi = rec.workers_range
     head = Text.assemble((rec.verdict, "bold"), f"\nrange {lo}-{hi} | confidence {rec.confidence:.2f} "
@@ -72,7 +80,9 @@ def render(analysis: Analysis, console: Console) -> None:
     print_table(console, "Evidence", EVIDENCE_COLUMNS, [list(r) for r in evidence_rows(analysis)])
     if rec.compare:
         cols = [Col(h, COMPARE_PRIORITY.get(h, 0), "right", wrap=h == COMPARE_HEADERS[-1]) for h in COMPARE_HEADERS]
-        print_table(console, "Decision matrix (seed 000)", cols, [list(compare_cells(r)) for r in rec.compare])
+        gain_min = rec.threshold("scale_gain_min")
+        print_table(console, "Decision matrix (seed 000)", cols,
+                    [list(compare_cells(r, gain_min)) for r in rec.compare])
     _capacity(analysis, console)
     print_table(console, "Decision path (rules/decision.yaml)", PATH_COLUMNS, _path_rows(analysis))
     for note in (*rec.notes, *analysis.notes):

@@ -6,7 +6,9 @@ from rich.console import Console
 from rich.text import Text
 
 from workeradvisor.models.load import LoadResult, StageResult
-from workeradvisor.report.text_fit import Cell, Col, print_table
+from workeradvisor.report.text_fit import Cell, Col, print_table, report_console
+
+FILE_WIDTH = 160  # into a pipe or a file every column fits
 
 
 def stage_label(s: StageResult) -> str:
@@ -103,8 +105,13 @@ def summary_lines(result: LoadResult) -> list[str]:
     return lines
 
 
-def render(result: LoadResult, console: Console) -> None:
+def render(result: LoadResult, console: Console | None = None) -> str:
+    """The terminal report as a string: plain text at the terminal's width (or COLUMNS), 160 columns
+    into a pipe or a file, unless a console is given."""
+    console = console or report_console(FILE_WIDTH)
     rows = [row_cells(result, s) for s in result.stages]
-    print_table(console, title(result), list(COLUMNS), rows, [_row_style(s) for s in result.stages])
-    for line in summary_lines(result):
-        console.print(Text(line), highlight=False)
+    with console.capture() as cap:
+        print_table(console, title(result), list(COLUMNS), rows, [_row_style(s) for s in result.stages])
+        for line in summary_lines(result):
+            console.print(Text(line), highlight=False)
+    return cap.get()

@@ -9,7 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from workeradvisor.models.profile import CallSite, IdleReport, PerRequest, ProfileResult, ThreadStat, WorkerProfile
+from workeradvisor.models.profile import (
+    CallSite,
+    IdleReport,
+    PerRequest,
+    ProfileResult,
+    ThreadStat,
+    WorkerProfile,
+    stack_text,
+)
 
 SCHEMA = "workeradvisor.profile/1"
 
@@ -44,11 +52,14 @@ def _per_request(p: PerRequest | None) -> dict[str, Any] | None:
 def _idle(i: IdleReport | None) -> dict[str, Any] | None:
     if i is None:
         return None
-    stacks = list(i.culprit_stacks) + [""] * (len(i.culprits) - len(i.culprit_stacks))
     return {
         "window_s": i.window_s,
         "processes": [{"pid": pid, "cpu_percent": pct} for pid, pct in i.process_cpu_percent],
-        "culprits": [{**_thread(t), "hottest_stack": s} for t, s in zip(i.culprits, stacks, strict=False)],
+        # "hottest_stack" is the human form; "hottest_stack_frames" the data (innermost first)
+        "culprits": [{**_thread(t), "hottest_stack": stack_text(i.stack(n)),
+                      "hottest_stack_frames": [{"function": f.function, "path": f.path, "line": f.line}
+                                               for f in i.stack(n)]}
+                     for n, t in enumerate(i.culprits)],
         "reload_detected": i.reload_detected,
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from workeradvisor.models.profile import CallSite, IdleReport, ProfileResult, ThreadStat
+from workeradvisor.models.profile import CallSite, IdleReport, ProfileResult, ThreadStat, stack_text
 
 MAX_THREADS = 8
 
@@ -18,7 +18,7 @@ def culprit_sentences(idle: IdleReport) -> list[str]:
     """'thread `metrics-push` 38% CPU at idle in `push_loop()` (app/metrics.py:14)' per culprit."""
     out = []
     for i, t in enumerate(idle.culprits):
-        stack = idle.culprit_stacks[i] if i < len(idle.culprit_stacks) else ""
+        stack = stack_text(idle.stack(i))
         where = f" in {stack}" if stack else ""
         role = " (the event loop)" if t.is_loop else ""
         out.append(f"thread `{t.name}`{role} {t.cpu_percent:.0f}% CPU at idle{where}")

@@ -10,8 +10,9 @@ and the report says which, so nothing disappears silently (``--format json`` has
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
-from typing import IO, Literal
+from typing import Literal
 
 from rich.console import Console
 from rich.table import Table
@@ -32,12 +33,23 @@ class Col:
     omit_empty: bool = False  # left out when every cell is "-" (figures the source never measures)
 
 
-def text_console(file: IO[str], default_width: int = DEFAULT_FILE_WIDTH) -> Console:
-    """The report console: ``COLUMNS`` when set, else the terminal's width, else ``default_width``."""
+def report_width(default_width: int = DEFAULT_FILE_WIDTH) -> int:
+    """The width a text report is laid out for: ``COLUMNS`` when set, else the terminal's when
+    stdout is one, else ``default_width`` (a pipe or a file: wide, and stable for diffs)."""
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 0:
-        return Console(file=file, width=int(columns))
-    return Console(file=file, width=None if file.isatty() else default_width)
+        return int(columns)
+    try:
+        if sys.stdout.isatty():
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError, AttributeError):  # a replaced or closed stdout
+        pass
+    return default_width
+
+
+def report_console(default_width: int = DEFAULT_FILE_WIDTH) -> Console:
+    """A recording console for one report: plain text (no colour) at ``report_width()``."""
+    return Console(width=report_width(default_width), record=True, force_terminal=False)
 
 
 def _plain(cell: Cell) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from workeradvisor import environment
 from workeradvisor.errors import ConfigError
 from workeradvisor.models.scan import Finding, Route, ScanError, ScanResult, ScanSummary
 from workeradvisor.rulebook import SEVERITIES, Rule, load_rules
@@ -56,13 +57,8 @@ def _work(src: SourceFile) -> FileFacts | ScanError:
 
 
 def cpu_count() -> int:
-    """Cores this process may really use (cgroup quota and affinity aware, via loky)."""
-    try:
-        from loky import cpu_count as loky_cpu_count
-
-        return max(1, loky_cpu_count())
-    except Exception:  # pragma: no cover - loky missing or unusual platform
-        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    """Cores this process may really use: the one cgroup-aware count (``environment.cpu_count``)."""
+    return environment.cpu_count()
 
 
 def run_files(files: list[SourceFile], index: RuleIndex, tokens: frozenset[str], jobs: int
@@ -103,6 +99,14 @@ def _per_file_ignored(finding: Finding, config: ScanConfig, cwd: str) -> bool:
                for spec, ids in config.per_file_specs())
 
 
+def chosen_rules(config: ScanConfig, rules_dirs: Sequence[Path] = (), select: Sequence[str] = (),
+                 ignore: Sequence[str] = ()) -> tuple[dict[str, Rule], dict[str, Rule]]:
+    """(every rule, the selected ones): the one rule selection, used by ``scan_paths`` and the scan
+    command's reports. Explicit ``select`` replaces the config's; ``ignore`` adds to it."""
+    all_rules = scan_rules([*config.rules_dirs, *rules_dirs])
+    return all_rules, select_rules(all_rules, tuple(select) or config.select, (*config.ignore, *ignore))
+
+
 def scan_paths(paths: Sequence[str | os.PathLike[str]], *, rules_dirs: Sequence[Path] = (), select: Sequence[str] = (),
                ignore: Sequence[str] = (), max_depth: int = 4, config: ScanConfig | None = None,
                jobs: int | None = None) -> ScanResult:
@@ -110,8 +114,7 @@ def scan_paths(paths: Sequence[str | os.PathLike[str]], *, rules_dirs: Sequence[
     pyproject.toml's ``[tool.workeradvisor]``; explicit arguments add to / override it."""
     cwd = os.getcwd()
     config = load_config(Path(cwd)) if config is None else config
-    all_rules = scan_rules([*config.rules_dirs, *rules_dirs])
-    rules = select_rules(all_rules, tuple(select) or config.select, (*config.ignore, *ignore))
+    all_rules, rules = chosen_rules(config, rules_dirs, select, ignore)
     index = build_index(rules.values(), all_rules)
     exclude = (str(config.root or cwd), config.exclude_spec()) if config.exclude else None
     files, errors = discover(paths, cwd, exclude)
