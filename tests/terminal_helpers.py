@@ -22,6 +22,7 @@ from workeradvisor.decide.merge import merge_profiles
 from workeradvisor.decide.metrics import DecideOptions
 from workeradvisor.models.decision import Analysis, Environment
 from workeradvisor.models.load import LoadResult
+from workeradvisor.models.profile import ProfileResult
 from workeradvisor.report.result_readers import load_from_dict, profile_from_dict, scan_from_dict
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -36,6 +37,10 @@ def _read(name: str) -> Any:
 
 def recorded_loads() -> tuple[LoadResult, ...]:
     return tuple(load_from_dict(_read(p.name), p.name) for p in sorted(RECORDED.glob("load_*w.json")))
+
+
+def recorded_profile(name: str) -> ProfileResult:
+    return profile_from_dict(_read(name), name)
 
 
 def recorded_analysis() -> Analysis:

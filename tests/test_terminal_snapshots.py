@@ -1,4 +1,4 @@
-"""Snapshot tests of the ``analyze`` and ``load`` text reports at 80 and 120 columns.
+"""Snapshot tests of the ``analyze``, ``load`` and ``profile`` text reports at 80 and 120 columns.
 
 Rendered in-process from a recorded real run (tests/snapshots/recorded) and from real wrk / k6
 outputs (tests/data/load), compared with tests/snapshots/*.txt. Beyond the snapshot: no line is
@@ -16,6 +16,7 @@ from terminal_helpers import (
     check_snapshot,
     recorded_analysis,
     recorded_loads,
+    recorded_profile,
     render_text,
     split_words,
     too_wide,
@@ -24,7 +25,7 @@ from terminal_helpers import (
 from workeradvisor.load.importers import import_file
 from workeradvisor.models.decision import Analysis
 from workeradvisor.models.load import LoadResult
-from workeradvisor.report import analysis_text, load_text
+from workeradvisor.report import analysis_text, load_text, profile_text
 from workeradvisor.report.analysis_common import compare_cells, evidence_rows, values_text
 from workeradvisor.report.text_fit import fit_widths
 
@@ -111,3 +112,13 @@ def test_capacity_title_uses_the_terminal_width() -> None:
     text = render_text(analysis_text.render, recorded_analysis(), 120)
     line = next(line for line in text.splitlines() if line.startswith("Capacity model"))
     assert line.rstrip().endswith("RPS") and len(line) > 60
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", ["profile_idle", "profile_run"])
+def test_profile_snapshot(name: str, width: int) -> None:
+    result = recorded_profile(f"{name}.json")
+    text = render_text(profile_text.render, result, width)
+    assert too_wide(text, width) == []
+    assert split_words(profile_text.lines(result), text, width) == []
+    check_snapshot(f"{name}_{width}.txt", _strip(text))
