@@ -122,3 +122,12 @@ def test_profile_snapshot(name: str, width: int) -> None:
     assert too_wide(text, width) == []
     assert split_words(profile_text.lines(result), text, width) == []
     check_snapshot(f"{name}_{width}.txt", _strip(text))
+
+
+def test_a_very_narrow_terminal_folds_prose_but_keeps_numbers_whole() -> None:
+    result = _loads()["load_1w"]
+    text = render_text(load_text.render, result, 40)
+    assert too_wide(text, 40) == []
+    for s in result.stages:
+        row = next(line for line in text.splitlines() if f"│ {load_text.stage_label(s)} " in line)
+        assert f" {s.rps:,.0f} " in row and f" {load_text.ms_cell(s.latency_ms.p99)} " in row

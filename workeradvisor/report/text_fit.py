@@ -100,9 +100,13 @@ def fit_widths(cols: list[Col], rows: list[list[Cell]], width: int) -> tuple[lis
         kept.remove(max(droppable, key=lambda i: (cols[i].priority, i)))
     widths = [bounds[i][2] for i in kept]
     excess = sum(widths) + overhead(len(kept)) - width
-    for floor in (1, 0):  # wrap headers first, cells only when that is not enough
+    # wrap headers first, then cells at spaces; on a terminal too narrow even for that, fold the
+    # prose columns and keep the numbers whole
+    floors = [[b[1] for b in bounds], [b[0] for b in bounds],
+              [4 if col.wrap else b[0] for col, b in zip(cols, bounds, strict=True)]]
+    for floor in floors:
         while excess > 0:
-            above = [k for k, i in enumerate(kept) if widths[k] > bounds[i][floor]]
+            above = [k for k, i in enumerate(kept) if widths[k] > floor[i]]
             if not above:
                 break
             widths[max(above, key=lambda k: widths[k])] -= 1
