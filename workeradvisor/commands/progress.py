@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TaskID, TextColumn
 from rich.text import Text
 
@@ -76,7 +77,8 @@ class StepDisplay:
     def _progress(self) -> Progress:
         if self.progress is None:
             self.progress = Progress(SpinnerColumn(), _Elapsed(), TextColumn("{task.description}"),
-                                     console=self.console, transient=True, refresh_per_second=4)
+                                     console=self.console, transient=True, refresh_per_second=4,
+                                     redirect_stdout=False)  # stdout is the report's alone
             self.progress.start()
         return self.progress
 
@@ -131,16 +133,10 @@ class StepDisplay:
 
     @staticmethod
     def _describe(step: _Step, live: str) -> str:
-        text = f"[bold cyan]{_escape(step.head)}[/]"
+        text = f"[bold cyan]{escape(step.head)}[/]"
         if live:  # the live figures replace the detail: the line must not outgrow the terminal
-            return f"{text}: {_escape(live)}"
-        return f"{text}: {_escape(step.detail)}" if step.detail else text
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+            return f"{text}: {escape(live)}"
+        return f"{text}: {escape(step.detail)}" if step.detail else text
 
 
 class StageLine:
