@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,9 +34,8 @@ class Col:
     omit_empty: bool = False  # left out when every cell is "-" (figures the source never measures)
 
 
-def report_width(default_width: int = DEFAULT_FILE_WIDTH) -> int:
-    """The width a text report is laid out for: ``COLUMNS`` when set, else the terminal's when
-    stdout is one, else ``default_width`` (a pipe or a file: wide, and stable for diffs)."""
+def terminal_width() -> int | None:
+    """``COLUMNS`` when set, else the terminal's width when stdout is one; None for a pipe or a file."""
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
@@ -44,7 +44,23 @@ def report_width(default_width: int = DEFAULT_FILE_WIDTH) -> int:
             return os.get_terminal_size(sys.stdout.fileno()).columns
     except (OSError, ValueError, AttributeError):  # a replaced or closed stdout
         pass
-    return default_width
+    return None
+
+
+def report_width(default_width: int = DEFAULT_FILE_WIDTH) -> int:
+    """The width a text report is laid out for: the terminal's (or ``COLUMNS``), else
+    ``default_width`` (a pipe or a file: wide, and stable for diffs)."""
+    return terminal_width() or default_width
+
+
+def hanging(label: str, text: str, width: int | None) -> list[str]:
+    """``label text`` wrapped at spaces to ``width`` with continuation lines under the text; one
+    line when ``width`` is None. Long words (paths, dotted names) are never broken."""
+    if width is None:
+        return [f"{label}{text}"]
+    return textwrap.wrap(text, max(width - len(label), 20), initial_indent=label,
+                         subsequent_indent=" " * len(label), break_long_words=False,
+                         break_on_hyphens=False) or [label.rstrip()]
 
 
 def report_console(default_width: int = DEFAULT_FILE_WIDTH) -> Console:
