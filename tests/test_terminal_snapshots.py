@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from terminal_helpers import (
+    ENV,
     check_snapshot,
     recorded_analysis,
     recorded_loads,
@@ -22,12 +23,15 @@ from terminal_helpers import (
     too_wide,
 )
 
+from workeradvisor.decide.engine import analyze_results
+from workeradvisor.decide.metrics import DecideOptions
 from workeradvisor.load.importers import import_file
 from workeradvisor.models.decision import Analysis
 from workeradvisor.models.load import LoadResult
 from workeradvisor.report import analysis_text, load_text, profile_text
 from workeradvisor.report.analysis_common import compare_cells, evidence_rows, values_text
 from workeradvisor.report.text_fit import fit_widths
+from workeradvisor.scan import scan_paths
 
 DATA = Path(__file__).parent / "data" / "load"
 WIDTHS = (80, 120)
@@ -131,3 +135,16 @@ def test_a_very_narrow_terminal_folds_prose_but_keeps_numbers_whole() -> None:
     for s in result.stages:
         row = next(line for line in text.splitlines() if f"│ {load_text.stage_label(s)} " in line)
         assert f" {s.rps:,.0f} " in row and f" {load_text.ms_cell(s.latency_ms.p99)} " in row
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_analyze_from_a_scan_alone_snapshot(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``advise --scan`` of examples/blocking.py (a real in-process scan): the fix-blocking action
+    with its call sites and fix text, the report a team without load tests gets."""
+    monkeypatch.chdir(Path(__file__).parent.parent)  # relative paths in the report, as from the repo root
+    analysis = analyze_results(scan_paths(["examples/blocking.py"]), None, (), ENV, DecideOptions(), None, None)
+    assert analysis.recommendation.actions[0].sites
+    text = render_text(analysis_text.render, analysis, width)
+    assert too_wide(text, width) == []
+    assert split_words(_analysis_words(analysis), text, width) == []
+    check_snapshot(f"analyze_scan_{width}.txt", _strip(text))

@@ -27,7 +27,7 @@ def _actions(analysis: Analysis, console: Console) -> None:
             labelled(console, "   evidence:", Text(values_text(a.evidence)))
         for s in a.sites[:8]:
             func = f" in {s.function}" if s.function else ""
-            labelled(console, "  ", Text.assemble((f"{s.path}:{s.line}", "cyan"), f"{func}: {s.detail}"))
+            labelled(console, "   -", Text.assemble((f"{s.path}:{s.line}", "cyan"), f"{func}: {s.detail}"))
         if len(a.sites) > 8:
             console.print(f"   ... and {len(a.sites) - 8} more site(s)")
         if a.fix:
@@ -57,7 +57,10 @@ def _capacity(analysis: Analysis, console: Console) -> None:
              f"({cap.cpu_source}), one loop saturates near {cap.loop_saturation_rps} RPS")
     rows: list[list[Cell]] = [[str(r.workers), fmt_value("rps", r.predicted_max_rps),
                                fmt_value("rps", r.measured_peak_rps)] for r in cap.rows]
-    print_table(console, title, CAPACITY_COLUMNS, rows)
+    if rows:
+        print_table(console, title, CAPACITY_COLUMNS, rows)
+    else:  # no load test: the model's saturation point alone
+        console.print(Text(title, style="italic"), highlight=False)
 
 
 def render(analysis: Analysis, console: Console | None = None) -> str:
