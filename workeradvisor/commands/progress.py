@@ -21,6 +21,7 @@ from workeradvisor.load import StageProgress
 from workeradvisor.models.profile import ProfileResult
 from workeradvisor.orchestrate.events import Events
 from workeradvisor.orchestrate.pipeline import STEPS
+from workeradvisor.report.text_fit import labelled
 
 
 def seconds(s: float) -> str:
@@ -115,7 +116,10 @@ class StepDisplay:
     def note(self, text: str) -> None:
         if not (self.live or self.log_lines):
             return
-        self.console.print(Text.assemble(("      note ", "yellow"), text), highlight=False, soft_wrap=not self.live)
+        if self.live:  # wrapped at spaces, hanging under itself
+            labelled(self.console, Text("      note", "yellow"), Text(text))
+        else:
+            self.console.print(Text.assemble(("      note ", "yellow"), text), highlight=False, soft_wrap=True)
 
     def close(self) -> None:
         """Stop the animation. A step still open (an error, Ctrl-C) prints nothing: the error line
