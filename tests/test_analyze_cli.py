@@ -94,7 +94,7 @@ def test_ctrl_c_during_the_ladder_reports_finished_steps_and_stops_every_process
         assert proc.stderr is not None
         deadline = time.monotonic() + 60
         for line in proc.stderr:
-            if "load ladder" in line or time.monotonic() > deadline:
+            if "profiled run" in line or time.monotonic() > deadline:  # its line ends it: the ladder starts
                 break
         time.sleep(2.5)  # the first stage is running: uvicorn and the load generators are up
         seen = descendants(proc.pid)

@@ -7,13 +7,11 @@ stdout or ``--output``. Ctrl-C reports the finished steps and exits 130.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from workeradvisor.commands.options import (
     CoresOpt,
@@ -29,19 +27,17 @@ from workeradvisor.commands.options import (
     TargetRpsOpt,
     ThresholdOpt,
 )
-from workeradvisor.commands.progress import StageLine
+from workeradvisor.commands.progress import PipelineView
 from workeradvisor.environment import detect_environment
 from workeradvisor.errors import UsageError
-from workeradvisor.load import StageProgress
 from workeradvisor.models.decision import Analysis
-from workeradvisor.orchestrate import Events, PipelineSettings, run_pipeline
+from workeradvisor.orchestrate import PipelineSettings, run_pipeline
 from workeradvisor.orchestrate.pipeline import (
     DEFAULT_CCUS,
     DEFAULT_IDLE_S,
     DEFAULT_PROFILE_S,
     DEFAULT_STAGE_S,
     DEFAULT_WARMUP_S,
-    STEPS,
 )
 from workeradvisor.report.formats import ANALYSIS_FORMATS
 from workeradvisor.report.output import choose, write_report
@@ -58,40 +54,6 @@ def int_list(text: str, flag: str) -> tuple[int, ...]:
     if not values or any(v < 1 for v in values):
         raise UsageError(f"{flag} values must be positive integers")
     return values
-
-
-class ProgressView(Events):
-    """Step lines on stderr; on a terminal, a live line with the running stage's RPS and p99."""
-
-    def __init__(self) -> None:
-        self.console = Console(stderr=True, soft_wrap=True)
-        self.line = StageLine(self.console, indent="      ")
-        self.current = ""
-        self.started = time.monotonic()
-
-    def _stop_live(self) -> None:
-        self.line.close()
-
-    def step(self, name: str, detail: str) -> None:
-        self._stop_live()
-        self.current = name
-        number = STEPS.index(name) + 1 if name in STEPS else 0
-        self.console.print(f"[bold cyan][{number}/{len(STEPS)}][/] {name}: {detail}", highlight=False)
-
-    def done(self, name: str, summary: str) -> None:
-        self._stop_live()
-        self.console.print(f"      [green]done[/] {summary} [dim]({time.monotonic() - self.started:.0f} s)[/]",
-                           highlight=False)
-
-    def note(self, text: str) -> None:
-        self._stop_live()
-        self.console.print(f"      [yellow]note[/] {text}", highlight=False)
-
-    def stage(self, p: StageProgress) -> None:
-        self.line(p)
-
-    def close(self) -> None:
-        self._stop_live()
 
 
 def emit(analysis: Analysis, fmt: str, output: str | None) -> None:
@@ -135,7 +97,7 @@ def run(target: str, measure: MeasureFlags, flags: DecisionFlags) -> None:
         idle_s=measure.idle_seconds, profile_s=measure.profile_seconds, stage_s=measure.stage_seconds,
         warmup_s=measure.warmup, options=flags.options(), tree=flags.tree(), downstream=flags.downstream,
     )
-    view = ProgressView()
+    view = PipelineView()
     try:
         machine = detect_environment()
         outcome = run_pipeline(settings, flags.environment(machine), view, machine)

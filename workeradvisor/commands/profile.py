@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from workeradvisor.commands.progress import StepDisplay, profile_summary, window_hook
 from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, UsageError, WorkerAdvisorError
 from workeradvisor.launch import serve
 from workeradvisor.models.profile import ProfileResult
@@ -64,11 +65,14 @@ def profile(
 ) -> None:
     """Measure a live server: loop busy fraction (schedstat), per-request CPU, idle CPU, blocking sites."""
     validate_output(output)
+    display = StepDisplay(log_lines=False)  # off a terminal stderr stays the one error line (docs/profile.md)
     try:
         result = _measure(pid, app, workers, app_dir, port, path or [], duration, idle, requests, ccu, attribution,
-                          scan)
+                          scan, display)
     except KeyboardInterrupt:  # typer would turn this into a silent return; make it exit 130
         raise WorkerAdvisorError("interrupted before the headline window finished", EXIT_INTERRUPTED) from None
+    finally:
+        display.close()
     write_report(PROFILE_FORMATS[fmt.value](result), output)
     if result.attribution_error:
         raise WorkerAdvisorError(result.attribution_error, result.attribution_error_code)
@@ -78,24 +82,42 @@ def profile(
 
 def _measure(pid: int | None, app: str | None, workers: int, app_dir: str | None, port: int | None, path: list[str],
              duration: float, idle: bool, requests: str | None, ccu: int, attribution: bool,
-             scan: str | None) -> ProfileResult:
+             scan: str | None, display: StepDisplay) -> ProfileResult:
     if (pid is None) == (app is None):
         raise UsageError("give exactly one of --pid PID or --app TARGET")
     count, spec = _requests_arg(requests, pid is not None)
     if pid is not None:
         if path:
             raise UsageError("--path drives traffic only with --app; with --pid, pass --requests N from your own load")
+        display.start("[1/1] profile", _window_text(duration, idle, attribution))
         result = profile_server(pid, duration_s=duration, idle=idle, attribution=attribution, scan=scan,
-                                requests=count, ccu=ccu, target=f"pid {pid}")
+                                requests=count, ccu=ccu, target=f"pid {pid}",
+                                on_window=window_hook(display, attribution))
+        _finish(display, result)
     else:
         assert app is not None
         if idle and (path or spec):
             raise UsageError("--idle measures with no traffic; drop --path/--requests")
+        display.start("[1/2] launch", f"uvicorn {app}, {workers} worker(s)")
         with serve(app, app_dir=app_dir, workers=workers, port=port) as server:
+            display.finish(f"pid {server.pid} on {server.base_url}")
             plan = _plan(server.base_url, path, spec)
+            display.start("[2/2] profile", _window_text(duration, idle, attribution))
             result = profile_server(server.pid, duration_s=duration, idle=idle, plan=plan, attribution=attribution,
-                                    scan=scan, ccu=ccu, target=app)
+                                    scan=scan, ccu=ccu, target=app, on_window=window_hook(display, attribution))
+            _finish(display, result)
     return result
+
+
+def _finish(display: StepDisplay, result: ProfileResult) -> None:
+    """A step line for a clean profile; a partial or unattributed one ends in its one error line."""
+    if not (result.partial or result.attribution_error):
+        display.finish(profile_summary(result))
+
+
+def _window_text(duration: float, idle: bool, attribution: bool) -> str:
+    what = f"{duration:g} s {'with no traffic' if idle else 'window'}"
+    return what + (" + py-spy pass" if attribution else "")
 
 
 def _requests_arg(value: str | None, attached: bool) -> tuple[int | None, str | None]:

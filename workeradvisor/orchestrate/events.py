@@ -6,13 +6,14 @@ from workeradvisor.load import StageProgress
 
 
 class Events:
-    """Callbacks for progress. The default does nothing; ``commands.analyze`` draws them with rich."""
+    """Callbacks for progress. The default does nothing; ``commands.progress.PipelineView`` draws
+    them on stderr (a live line on a terminal, one line per step elsewhere)."""
 
     def step(self, name: str, detail: str) -> None:
-        """A step starts."""
+        """A step starts; the view times it from here (each step's own duration, not time since start)."""
 
     def done(self, name: str, summary: str) -> None:
-        """A step (or one ladder) finished, with its headline numbers."""
+        """The step last started (or one ladder) finished, with its headline numbers."""
 
     def note(self, text: str) -> None:
         """Something the user should know now (chosen routes, capped worker counts)."""

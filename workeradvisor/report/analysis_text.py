@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markdown import Markdown
 from rich.panel import Panel
-from rich.table import Table
+from rich.text import Text
 
 from workeradvisor.models.decision import Analysis
 from workeradvisor.report.analysis_common import (
@@ -16,50 +16,57 @@ from workeradvisor.report.analysis_common import (
     fmt_value,
     values_text,
 )
+from workeradvisor.report.text_fit import Cell, Col, labelled, print_table, report_console
 
 
 def _actions(analysis: Analysis, console: Console) -> None:
     for i, a in enumerate(analysis.recommendation.actions, 1):
-        tag = " [bold red](first)[/]" if a.first else ""
-        console.print(f"[bold]{i}. {a.kind}[/]{tag}: {a.title}")
+        head = Text.assemble((f"{i}. {a.kind}", "bold"), (" (first)", "bold red") if a.first else "", ": ", a.title)
+        console.print(head, highlight=False)
         if a.evidence:
-            console.print("   evidence: " + values_text(a.evidence), highlight=False)
+            labelled(console, "   evidence:", Text(values_text(a.evidence)))
         for s in a.sites[:8]:
             func = f" in {s.function}" if s.function else ""
-            console.print(f"   [cyan]{s.path}:{s.line}[/]{func}: {s.detail}", highlight=False)
+            labelled(console, "   -", Text.assemble((f"{s.path}:{s.line}", "cyan"), f"{func}: {s.detail}"))
         if len(a.sites) > 8:
             console.print(f"   ... and {len(a.sites) - 8} more site(s)")
         if a.fix:
             console.print(Markdown(a.fix), width=min(console.width, 110))
 
 
-def _path_table(analysis: Analysis) -> Table:
-    t = Table(title="Decision path (rules/decision.yaml)", title_justify="left")
-    for col in ("node", "branch taken", "because", "workers"):
-        t.add_column(col)
+def _path_rows(analysis: Analysis) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
     for p in analysis.recommendation.path:
         rng = f"{p.workers_range[0]}-{p.workers_range[1]}" if p.workers_range else ""
-        t.add_row(p.node, p.label, f"{p.condition}\n[dim]{values_text(p.values)}[/]", rng)
-    return t
+        because = Text.assemble(p.condition, "\n", (values_text(p.values), "dim"))
+        rows.append([p.node, p.label, because, rng])
+    return rows
 
 
-def _capacity_table(analysis: Analysis) -> Table | None:
+PATH_COLUMNS = [Col("node", wrap=False), Col("branch taken"), Col("because"), Col("workers", wrap=False)]
+EVIDENCE_COLUMNS = [Col("measured"), Col("value", justify="right", wrap=False), Col("metric", 1, wrap=False)]
+COMPARE_PRIORITY = {"CPU %": 1, "memory": 2}
+CAPACITY_COLUMNS = [Col(h, justify="right", wrap=False) for h in ("workers", "predicted max RPS", "measured peak RPS")]
+
+
+def _capacity(analysis: Analysis, console: Console) -> None:
     cap = analysis.recommendation.capacity
     if cap is None or not cap.cpu_s_per_request:
-        return None
-    t = Table(title=f"Capacity model: loop CPU {fmt_value('cpu_s_per_request', cap.cpu_s_per_request)}/request "
-                    f"({cap.cpu_source}), one loop saturates near {cap.loop_saturation_rps} RPS",
-              title_justify="left")
-    for col in ("workers", "predicted max RPS", "measured peak RPS"):
-        t.add_column(col, justify="right")
-    for r in cap.rows:
-        t.add_row(str(r.workers), fmt_value("rps", r.predicted_max_rps), fmt_value("rps", r.measured_peak_rps))
-    return t
+        return
+    title = (f"Capacity model: loop CPU {fmt_value('cpu_s_per_request', cap.cpu_s_per_request)}/request "
+             f"({cap.cpu_source}), one loop saturates near {cap.loop_saturation_rps} RPS")
+    rows: list[list[Cell]] = [[str(r.workers), fmt_value("rps", r.predicted_max_rps),
+                               fmt_value("rps", r.measured_peak_rps)] for r in cap.rows]
+    if rows:
+        print_table(console, title, CAPACITY_COLUMNS, rows)
+    else:  # no load test: the model's saturation point alone
+        console.print(Text(title, style="italic"), highlight=False)
 
 
 def render(analysis: Analysis, console: Console | None = None) -> str:
-    """The terminal report as a string (plain text at 120 columns unless a console is given)."""
-    console = console or Console(width=120, record=True, force_terminal=False)
+    """The terminal report as a string: plain text at ``report_width()`` (the terminal's, COLUMNS,
+    else 120) unless a console is given."""
+    console = console or report_console()
     with console.capture() as cap:
         _print(analysis, console)
     return cap.get()
@@ -68,30 +75,20 @@ def render(analysis: Analysis, console: Console | None = None) -> str:
 def _print(analysis: Analysis, console: Console) -> None:
     rec = analysis.recommendation
     lo, hi = rec.workers_range
-    head = (f"[bold]{rec.verdict}[/]\nrange {lo}-{hi} | confidence {rec.confidence:.2f} ({rec.confidence_label})"
-            f"\n{environment_line(analysis.environment)}")
+    head = Text.assemble((rec.verdict, "bold"), f"\nrange {lo}-{hi} | confidence {rec.confidence:.2f} "
+                         f"({rec.confidence_label})\n{environment_line(analysis.environment)}")
     console.print(Panel(head, title="workeradvisor verdict", expand=False), highlight=False)
     console.print("[bold]Actions[/]")
     _actions(analysis, console)
-    ev = Table(title="Evidence", title_justify="left")
-    ev.add_column("measured")
-    ev.add_column("value", justify="right")
-    ev.add_column("metric", style="dim")
-    for label, value, name in evidence_rows(analysis):
-        ev.add_row(label, value, name)
-    console.print(ev)
+    print_table(console, "Evidence", EVIDENCE_COLUMNS, [list(r) for r in evidence_rows(analysis)])
     if rec.compare:
-        t = Table(title="Decision matrix (seed 000)", title_justify="left")
-        for col in COMPARE_HEADERS:
-            t.add_column(col, justify="right")
-        for row in rec.compare:
-            t.add_row(*compare_cells(row, rec.threshold("scale_gain_min")))
-        console.print(t)
-    cap = _capacity_table(analysis)
-    if cap is not None:
-        console.print(cap)
-    console.print(_path_table(analysis))
+        cols = [Col(h, COMPARE_PRIORITY.get(h, 0), "right", wrap=h == COMPARE_HEADERS[-1]) for h in COMPARE_HEADERS]
+        gain_min = rec.threshold("scale_gain_min")
+        print_table(console, "Decision matrix (seed 000)", cols,
+                    [list(compare_cells(r, gain_min)) for r in rec.compare])
+    _capacity(analysis, console)
+    print_table(console, "Decision path (rules/decision.yaml)", PATH_COLUMNS, _path_rows(analysis))
     for note in (*rec.notes, *analysis.notes):
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        labelled(console, Text("note:", "yellow"), Text(note))
     for reason in rec.confidence_reasons:
-        console.print(f"[dim]confidence: {reason}[/]", highlight=False)
+        labelled(console, Text("confidence:", "dim"), Text(reason, "dim"))

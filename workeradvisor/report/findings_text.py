@@ -1,4 +1,5 @@
-"""Findings as plain text for a terminal: one line per finding (ruff style), chain and fix below.
+"""Findings as plain text for a terminal: one line per finding (ruff style), chain and fix below
+(wrapped at spaces to the terminal's width; whole lines into a pipe or a file).
 
 Shared by ``scan`` and ``check``: takes findings plus the rules they came from."""
 
@@ -8,17 +9,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from workeradvisor.models.scan import Finding, ScanError, ScanSummary
+from workeradvisor.report.text_fit import hanging, terminal_width
 from workeradvisor.rulebook import Rule
 
 
 def render(findings: Sequence[Finding], rules: Mapping[str, Rule], *, errors: Sequence[ScanError] = (),
            summary: ScanSummary | Mapping[str, Any] | None = None, files_scanned: int | None = None) -> str:
     lines: list[str] = []
+    width = terminal_width()  # the finding's own line never wraps: editors and CI parse it
     for f in findings:
         lines.append(f"{f.path}:{f.line}:{f.col + 1}: {f.rule} [{f.severity}] {f.message}")
         if f.chain:
-            lines.append(f"    chain: {f.chain_text}")
-        lines.append(f"    fix: {f.fix}")
+            lines.extend(hanging("    chain: ", f.chain_text, width))
+        lines.extend(hanging("    fix: ", f.fix, width))
     for e in errors:
         lines.append(f"{e.path}: error: {e.message}")
     if lines:

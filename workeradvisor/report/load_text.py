@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from workeradvisor.models.load import LoadResult, StageResult
+from workeradvisor.report.text_fit import Cell, Col, print_table, report_console
+
+FILE_WIDTH = 160  # into a pipe or a file every column fits
 
 
 def stage_label(s: StageResult) -> str:
@@ -43,24 +46,44 @@ def _mib(n: int) -> str:
     return f"{n / 2**20:.0f}"
 
 
-def build_table(result: LoadResult) -> Table:
-    table = Table(title=f"Load: {result.target or 'imported results'} ({result.source})", title_justify="left")
-    for col in ("stage", "RPS", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors",
-                "server CPU%", "server RSS MiB", "gen CPU%", "host idle%", "trust"):
-        table.add_column(col, justify="left" if col in ("stage", "errors", "trust") else "right")
-    for s in result.stages:
-        lat = s.latency_ms
-        server = s.server
-        table.add_row(
-            stage_label(s), f"{s.rps:,.0f}", ms_cell(lat.p50), ms_cell(lat.p90), ms_cell(lat.p99),
-            ms_cell(lat.p999), f"{lat.max:.1f}", error_text(s),
-            f"{server.total_cpu_percent:.0f}" if server else "-", _mib(server.total_rss_bytes) if server else "-",
-            f"{s.generator_cpu_percent:.0f}" if result.source == "workeradvisor" else "-",
-            f"{s.host_cpu_idle_percent:.0f}" if result.source == "workeradvisor" else "-",
-            trust_text(s),
-            style="red" if s.generator_bound else None,
-        )
-    return table
+# Priority 0 always shows; at narrow widths 4 goes first, then 3, 2, 1. Figures only workeradvisor's own
+# generator measures are left out of imported runs, where every cell would be "-".
+COLUMNS: tuple[Col, ...] = (
+    Col("stage", 0, "left", wrap=False),
+    Col("RPS", 0, "right", wrap=False),
+    Col("p50 ms", 1, "right", wrap=False),
+    Col("p90 ms", 3, "right", wrap=False),
+    Col("p99 ms", 0, "right", wrap=False),
+    Col("p99.9 ms", 4, "right", wrap=False),
+    Col("max ms", 3, "right", wrap=False),
+    Col("errors", 0),
+    Col("server CPU%", 1, "right", wrap=False, omit_empty=True),
+    Col("server RSS MiB", 2, "right", wrap=False, omit_empty=True),
+    Col("gen CPU%", 4, "right", wrap=False, omit_empty=True),
+    Col("host idle%", 4, "right", wrap=False, omit_empty=True),
+    Col("trust", 0),
+)
+
+
+def row_cells(result: LoadResult, s: StageResult) -> list[Cell]:
+    lat = s.latency_ms
+    server = s.server
+    ours = result.source == "workeradvisor"
+    return [
+        stage_label(s), f"{s.rps:,.0f}", ms_cell(lat.p50), ms_cell(lat.p90), ms_cell(lat.p99),
+        ms_cell(lat.p999), ms_cell(lat.max), error_text(s),
+        f"{server.total_cpu_percent:.0f}" if server else "-", _mib(server.total_rss_bytes) if server else "-",
+        f"{s.generator_cpu_percent:.0f}" if ours else "-", f"{s.host_cpu_idle_percent:.0f}" if ours else "-",
+        trust_text(s),
+    ]
+
+
+def title(result: LoadResult) -> str:
+    return f"Load: {result.target or 'imported results'} ({result.source})"
+
+
+def _row_style(s: StageResult) -> str | None:
+    return "red" if s.generator_bound else None
 
 
 def summary_lines(result: LoadResult) -> list[str]:
@@ -83,10 +106,12 @@ def summary_lines(result: LoadResult) -> list[str]:
 
 
 def render(result: LoadResult, console: Console | None = None) -> str:
-    """The terminal report as a string (plain text at 160 columns unless a console is given)."""
-    console = console or Console(width=160, record=True, force_terminal=False)
+    """The terminal report as a string: plain text at the terminal's width (or COLUMNS), 160 columns
+    into a pipe or a file, unless a console is given."""
+    console = console or report_console(FILE_WIDTH)
+    rows = [row_cells(result, s) for s in result.stages]
     with console.capture() as cap:
-        console.print(build_table(result))
+        print_table(console, title(result), list(COLUMNS), rows, [_row_style(s) for s in result.stages])
         for line in summary_lines(result):
-            console.print(line, highlight=False, markup=False)
+            console.print(Text(line), highlight=False)
     return cap.get()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from workeradvisor.models.profile import CallSite, IdleReport, ProfileResult, ThreadStat, stack_text
+from workeradvisor.report.text_fit import Cell, Col, print_table, report_console
 
 MAX_THREADS = 8
 
@@ -35,30 +36,31 @@ def busy_threads(threads: tuple[ThreadStat, ...]) -> list[ThreadStat]:
     return sorted(shown, key=lambda t: (not t.is_loop, -t.cpu_seconds))[:MAX_THREADS]
 
 
-def _workers_table(result: ProfileResult) -> Table:
-    table = Table(title=f"Profile: {result.target}", title_justify="left")
-    for col in ("worker", "loop busy", "on-CPU", "run-queue", "attr: CPU", "attr: blocked", "attr: selector",
-                "RSS MiB", "USS MiB"):
-        table.add_column(col, justify="left" if col == "worker" else "right")
+WORKER_COLUMNS = [
+    Col("worker", wrap=False), Col("loop busy", 0, "right", wrap=False), Col("on-CPU", 1, "right", wrap=False),
+    Col("run-queue", 2, "right", wrap=False), Col("attr: CPU", 0, "right", wrap=False),
+    Col("attr: blocked", 0, "right", wrap=False), Col("attr: selector", 2, "right", wrap=False),
+    Col("RSS MiB", 1, "right", wrap=False), Col("USS MiB", 3, "right", wrap=False, omit_empty=True),
+]
+THREAD_COLUMNS = [Col("worker", 1, wrap=False), Col("tid", 2, "right", wrap=False), Col("name"),
+                  Col("CPU s", 3, "right", wrap=False), Col("CPU%", 0, "right", wrap=False)]
+
+
+def _worker_rows(result: ProfileResult) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
     for w in result.workers:
         loop = w.loop
-        table.add_row(
+        rows.append([
             str(w.pid), pct(loop.busy_fraction if loop else None), pct(loop.on_cpu_fraction if loop else None),
             pct(loop.runqueue_fraction if loop else None), pct(w.app_cpu_share), pct(w.blocked_share),
             pct(w.selector_share), f"{w.rss_bytes / 2**20:.0f}", f"{w.uss_bytes / 2**20:.0f}" if w.uss_bytes else "-",
-        )
-    return table
+        ])
+    return rows
 
 
-def _threads_table(result: ProfileResult) -> Table:
-    table = Table(title="Threads (CPU over the headline window)", title_justify="left")
-    for col in ("worker", "tid", "name", "CPU s", "CPU%"):
-        table.add_column(col, justify="left" if col in ("worker", "name") else "right")
-    for w in result.workers:
-        for t in busy_threads(w.threads):
-            table.add_row(str(w.pid), str(t.tid), t.name + (" (loop)" if t.is_loop else ""), f"{t.cpu_seconds:.3f}",
-                          f"{t.cpu_percent:.1f}")
-    return table
+def _thread_rows(result: ProfileResult) -> list[list[Cell]]:
+    return [[str(w.pid), str(t.tid), t.name + (" (loop)" if t.is_loop else ""), f"{t.cpu_seconds:.3f}",
+             f"{t.cpu_percent:.1f}"] for w in result.workers for t in busy_threads(w.threads)]
 
 
 def lines(result: ProfileResult) -> list[str]:
@@ -91,10 +93,12 @@ def lines(result: ProfileResult) -> list[str]:
 
 
 def render(result: ProfileResult, console: Console | None = None) -> str:
-    console = console or Console(width=120, record=True, force_terminal=False)
+    """The terminal report as a string: plain text at the terminal's width (or COLUMNS), 120
+    columns into a pipe or a file, unless a console is given."""
+    console = console or report_console()
     with console.capture() as cap:
-        console.print(_workers_table(result))
-        console.print(_threads_table(result))
+        print_table(console, f"Profile: {result.target}", WORKER_COLUMNS, _worker_rows(result))
+        print_table(console, "Threads (CPU over the headline window)", THREAD_COLUMNS, _thread_rows(result))
         for line in lines(result):
-            console.print(line, markup=False, highlight=False)
+            console.print(Text(line), highlight=False)
     return cap.get()
