@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from workeradvisor.commands.options import EnvFileOpt, EnvOpt, LaunchFlags, PythonOpt, ServerOpt
 from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, UsageError, WorkerAdvisorError
 from workeradvisor.launch import serve
 from workeradvisor.models.profile import ProfileResult
@@ -61,12 +62,19 @@ def profile(
     scan: ScanOpt = None,
     fmt: FormatOpt = Format.text,
     output: OutputOpt = None,
+    python: PythonOpt = None,
+    server: ServerOpt = "uvicorn",
+    env: EnvOpt = None,
+    env_file: EnvFileOpt = None,
 ) -> None:
     """Measure a live server: loop busy fraction (schedstat), per-request CPU, idle CPU, blocking sites."""
     validate_output(output)
+    launch = LaunchFlags(python, server, env=tuple(env or ()), env_file=env_file)
+    if pid is not None and launch != LaunchFlags():
+        raise UsageError("--python, --server and --env apply to --app (a server workeradvisor starts), not --pid")
     try:
         result = _measure(pid, app, workers, app_dir, port, path or [], duration, idle, requests, ccu, attribution,
-                          scan)
+                          scan, launch)
     except KeyboardInterrupt:  # typer would turn this into a silent return; make it exit 130
         raise WorkerAdvisorError("interrupted before the headline window finished", EXIT_INTERRUPTED) from None
     write_report(PROFILE_FORMATS[fmt.value](result), output)
@@ -78,7 +86,7 @@ def profile(
 
 def _measure(pid: int | None, app: str | None, workers: int, app_dir: str | None, port: int | None, path: list[str],
              duration: float, idle: bool, requests: str | None, ccu: int, attribution: bool,
-             scan: str | None) -> ProfileResult:
+             scan: str | None, launch: LaunchFlags) -> ProfileResult:
     if (pid is None) == (app is None):
         raise UsageError("give exactly one of --pid PID or --app TARGET")
     count, spec = _requests_arg(requests, pid is not None)
@@ -91,7 +99,7 @@ def _measure(pid: int | None, app: str | None, workers: int, app_dir: str | None
         assert app is not None
         if idle and (path or spec):
             raise UsageError("--idle measures with no traffic; drop --path/--requests")
-        with serve(app, app_dir=app_dir, workers=workers, port=port) as server:
+        with serve(app, app_dir=app_dir, workers=workers, port=port, launch=launch.spec(app)) as server:
             plan = _plan(server.base_url, path, spec)
             result = profile_server(server.pid, duration_s=duration, idle=idle, plan=plan, attribution=attribution,
                                     scan=scan, ccu=ccu, target=app)

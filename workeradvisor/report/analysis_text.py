@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from workeradvisor.models.decision import Analysis
 from workeradvisor.report.analysis_common import (
     COMPARE_HEADERS,
+    NOT_MEASURED,
     compare_cells,
     environment_line,
     evidence_rows,
@@ -53,7 +55,8 @@ def _capacity_table(analysis: Analysis) -> Table | None:
     for col in ("workers", "predicted max RPS", "measured peak RPS"):
         t.add_column(col, justify="right")
     for r in cap.rows:
-        t.add_row(str(r.workers), fmt_value("rps", r.predicted_max_rps), fmt_value("rps", r.measured_peak_rps))
+        measured = fmt_value("rps", r.measured_peak_rps) if r.measured_peak_rps is not None else NOT_MEASURED
+        t.add_row(str(r.workers), fmt_value("rps", r.predicted_max_rps), measured)
     return t
 
 
@@ -69,7 +72,8 @@ def _print(analysis: Analysis, console: Console) -> None:
     rec = analysis.recommendation
     lo, hi = rec.workers_range
     head = (f"[bold]{rec.verdict}[/]\nrange {lo}-{hi} | confidence {rec.confidence:.2f} ({rec.confidence_label})"
-            f"\n{environment_line(analysis.environment)}")
+            f"\n{environment_line(analysis.environment)}"
+            + (f"\n{escape(analysis.deploy.line())}" if analysis.deploy else ""))
     console.print(Panel(head, title="workeradvisor verdict", expand=False), highlight=False)
     console.print("[bold]Actions[/]")
     _actions(analysis, console)
