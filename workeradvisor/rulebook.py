@@ -8,7 +8,8 @@ a YAML mapping ``{"rules": [ {...}, ... ]}``; every rule has:
   message   one line, may use {symbol}       fix       one-line fix hint
   docs      markdown paragraph(s)            match     optional mapping (scanner-specific keys)
 
-Files are read with ``yaml.safe_load`` only. Any problem is a ``ConfigError`` naming the file
+Files are read with ``safeio`` only (``yaml.safe_load``'s types, a size cap, an alias budget).
+Any problem is a ``ConfigError`` naming the file
 (and rule) in one line, which the CLI turns into exit code 2.
 """
 
@@ -21,9 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from workeradvisor.errors import ConfigError
+from workeradvisor.safeio import MAX_CONFIG_FILE, load_yaml, read_bounded
 
 SEVERITIES = ("error", "warning", "info")
 _ID_RE = re.compile(r"^WA\d{3,4}$")
@@ -55,7 +55,7 @@ def _parse_rule(raw: Any, source: Path, index: int) -> Rule:
     where = f"{source}: rule #{index + 1}"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a mapping, got {type(raw).__name__}")
-    missing = [k for k in _REQUIRED if not isinstance(raw.get(k), str) or not raw[k].strip()]
+    missing = [k for k in _REQUIRED if not (isinstance(raw.get(k), str) and str(raw[k]).strip())]
     if missing:
         raise ConfigError(f"{where} ({raw.get('id', '?')}): missing or empty {', '.join(missing)}")
     if not _ID_RE.match(raw["id"]):
@@ -79,17 +79,7 @@ def _parse_rule(raw: Any, source: Path, index: int) -> Rule:
 
 
 def load_rule_file(path: Path) -> list[Rule]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read rule file: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}:{line}: malformed YAML: {problem}") from None
+    data = load_yaml(read_bounded(path, "rule file", MAX_CONFIG_FILE), str(path))
     if data is None:
         return []
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):

@@ -16,6 +16,7 @@ from workeradvisor.models.decision import Action
 from workeradvisor.models.load import LoadResult
 from workeradvisor.models.profile import ProfileResult
 from workeradvisor.models.readers import load_from_dict, profile_from_dict, recommendation_from_dict
+from workeradvisor.safeio import MAX_RESULT_FILE, load_json, read_bounded
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,9 @@ def _worker_rss(profile: ProfileResult | None, loads: tuple[LoadResult, ...]) ->
 def load_analysis(path: Path) -> SavedAnalysis:
     """Parse and validate through the one analysis reader; any problem is a UsageError (exit 2) naming the file."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read analysis: {exc.strerror or exc}") from None
+        data = load_json(read_bounded(path, "analysis", MAX_RESULT_FILE), str(path))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         where = f":{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
         raise UsageError(f"{path}{where}: not an analyze JSON: {exc}") from None

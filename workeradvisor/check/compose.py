@@ -8,7 +8,7 @@ from typing import Any
 from workeradvisor.check.cmdline import apply_env, parse_argv, parse_shell
 from workeradvisor.check.model import ParseProblem, Unit
 from workeradvisor.check.units import parse_cpus, parse_memory
-from workeradvisor.check.yamlio import Lines, line_of, load_documents
+from workeradvisor.check.yamlio import Lines, as_map, line_of, load_documents
 
 
 def _environment(raw: Any) -> dict[str, str]:
@@ -71,10 +71,9 @@ def _service(path: str, name: str, svc: dict[str, Any], lines: Lines) -> tuple[U
             problems.append(ParseProblem(path, cline, f"service {name}: cannot split command: {exc}"))
     if unit.process:
         apply_env(unit.process, unit.env)
-    deploy: dict[str, Any] = svc["deploy"] if isinstance(svc.get("deploy"), dict) else {}
-    resources: dict[str, Any] = deploy["resources"] if isinstance(deploy.get("resources"), dict) else {}
-    limits: dict[str, Any] = resources["limits"] if isinstance(resources.get("limits"), dict) else {}
-    reservations: dict[str, Any] = resources["reservations"] if isinstance(resources.get("reservations"), dict) else {}
+    deploy = as_map(svc.get("deploy"))
+    resources = as_map(deploy.get("resources"))
+    limits, reservations = as_map(resources.get("limits")), as_map(resources.get("reservations"))
     unit.cpu_limit = parse_cpus(limits.get("cpus", svc.get("cpus")))
     unit.mem_limit = parse_memory(limits.get("memory", svc.get("mem_limit")), docker=True)
     unit.cpu_request = parse_cpus(reservations.get("cpus"))

@@ -1,4 +1,8 @@
-"""Find deployment files under a path and parse each by kind; one bad file never stops the others."""
+"""Find deployment files under a path and parse each by kind; one bad file never stops the others.
+
+Files are read through ``safeio.read_bounded`` (regular files only, ``MAX_DEPLOYMENT_FILE`` bytes) and
+the tree is walked with an explicit stack, so neither a FIFO nor 1,000 nested directories can hang
+or crash the gate."""
 
 from __future__ import annotations
 
@@ -9,12 +13,13 @@ from pathlib import Path
 
 from workeradvisor.check.compose import parse_compose
 from workeradvisor.check.dockerfile import parse_dockerfile
-from workeradvisor.check.kubernetes import is_kubernetes, parse_kubernetes
+from workeradvisor.check.kubernetes import is_kubernetes, kubernetes_units
 from workeradvisor.check.model import ParseProblem, Unit
 from workeradvisor.check.pyconfigs import parse_gunicorn_conf, parse_uvicorn_calls
 from workeradvisor.check.rayserve import is_ray_serve, ray_serve_units
 from workeradvisor.check.textconfigs import parse_procfile, parse_systemd
 from workeradvisor.check.yamlio import load_documents
+from workeradvisor.safeio import MAX_DEPLOYMENT_FILE, InputError, read_bounded
 
 SKIP_DIRS = {".git", ".hg", "node_modules", ".venv", "venv", "env", "__pycache__", ".tox", ".nox", "site-packages",
              "dist", "build", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
@@ -53,7 +58,7 @@ def _parse_yaml(path: str, text: str) -> tuple[list[Unit], list[ParseProblem]]:
         return [], []
     docs, problem = load_documents(path, text)
     if any(is_kubernetes(d) for d, _ in docs) or (problem and "apiVersion" in text and "kind" in text):
-        return parse_kubernetes(path, text)
+        return kubernetes_units(path, docs, problem)  # the documents parsed above: never a second parse
     units = [u for d, lines in docs if is_ray_serve(d) for u in ray_serve_units(path, d, lines)]
     return units, [problem] if problem else []
 
@@ -66,12 +71,31 @@ _PARSERS: dict[str, Parser] = {
 
 
 def iter_files(root: Path) -> list[Path]:
-    if root.is_file():
+    """Every file under ``root`` in sorted order, walked with an explicit stack (no recursion limit).
+
+    A root that is not a directory is returned as is, so a FIFO given by name is refused by the read."""
+    if not root.is_dir():
         return [root]
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-        found.extend(Path(dirpath) / f for f in sorted(filenames))
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            continue  # unreadable directory: nothing to check there
+        subdirs = []
+        for entry in entries:
+            try:
+                is_dir, is_link = entry.is_dir(), entry.is_symlink()
+            except OSError:
+                continue
+            if is_dir:  # a symlinked directory is not followed (like os.walk), so no loops
+                if not is_link and entry.name not in SKIP_DIRS and not entry.name.endswith(".egg-info"):
+                    subdirs.append(Path(entry.path))
+            else:
+                found.append(Path(entry.path))
+        stack.extend(reversed(subdirs))  # depth-first, in name order like os.walk
     return found
 
 
@@ -93,9 +117,10 @@ def discover(root: Path) -> tuple[list[Unit], list[ParseProblem], list[str]]:
         if kind is None:
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(ParseProblem(display_path(path), 0, f"cannot read: {exc}"))
+            text = read_bounded(path, "deployment file", MAX_DEPLOYMENT_FILE)
+        except InputError as exc:
+            problems.append(ParseProblem(display_path(path), 0, f"cannot read: {exc.reason}"))
+            files.append(display_path(path))
             continue
         if kind == "python" and "uvicorn" not in text:
             continue

@@ -19,6 +19,12 @@ def is_kubernetes(data: Any) -> bool:
 
 def parse_kubernetes(path: str, text: str) -> tuple[list[Unit], list[ParseProblem]]:
     docs, problem = load_documents(path, text)
+    return kubernetes_units(path, docs, problem)
+
+
+def kubernetes_units(path: str, docs: list[tuple[Any, Lines]],
+                     problem: ParseProblem | None) -> tuple[list[Unit], list[ParseProblem]]:
+    """Units from documents already parsed: discovery parses a YAML file once and passes them here."""
     problems = [problem] if problem else []
     units: list[Unit] = []
     hpas: dict[str, str] = {}

@@ -83,16 +83,16 @@ def resolve(units: list[Unit]) -> list[Unit]:
             _adopt(unit, only, f"no command: assumed to run the image built from {only.path}")
     scripts = {u.path: u for u in units if u.kind == "python"}
     for unit in units:
-        proc = unit.process
-        if proc and proc.server == "python":
+        py = unit.process
+        if py and py.server == "python":
             target = next((p for p in scripts if p == posixpath.normpath(posixpath.join(
-                posixpath.dirname(unit.image_from or unit.path), proc.script)) or p.endswith("/" + proc.script)
-                or p == proc.script), None)
+                posixpath.dirname(unit.image_from or unit.path), py.script)) or p.endswith("/" + py.script)
+                or p == py.script), None)
             if target:
                 script = scripts[target]
                 script.consumed = True
                 unit.process = copy.deepcopy(script.process)
-                unit.notes.append(f"python {proc.script} calls uvicorn.run at {target}:{script.line}")
+                unit.notes.append(f"python {py.script} calls uvicorn.run at {target}:{script.line}")
         if unit.process and unit.process.server == "gunicorn" and unit.kind != "gunicorn-conf":
             conf = _gunicorn_conf_for(unit.process, units)
             if conf and conf.process:

@@ -1,4 +1,6 @@
-"""YAML documents with the line of every key, read with PyYAML's SafeLoader (what ``safe_load`` uses)."""
+"""YAML documents with the line of every key, read with ``safeio.BoundedSafeLoader``: PyYAML's safe
+constructor (what ``safe_load`` uses) under a node budget and depth limit, so an alias bomb is one
+ParseProblem, not gigabytes."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Any
 import yaml
 
 from workeradvisor.check.model import ParseProblem
+from workeradvisor.safeio import BoundedSafeLoader, yaml_error_line
 
 Lines = dict[tuple[Any, ...], int]
 
@@ -26,20 +29,19 @@ def _walk(node: yaml.Node, path: tuple[Any, ...], lines: Lines) -> None:
 def load_documents(path: str, text: str) -> tuple[list[tuple[Any, Lines]], ParseProblem | None]:
     """Every document with its key-path -> line map; a syntax error is one ParseProblem."""
     docs: list[tuple[Any, Lines]] = []
-    loader = yaml.SafeLoader(text)
+    loader = BoundedSafeLoader(text)
     try:
         while loader.check_node():
             node = loader.get_node()
-            if node is None:  # check_node() said there is one
+            if node is None:  # check_node() said there is one; keeps the type checker honest
                 break
             data = loader.construct_document(node)
             lines: Lines = {}
             _walk(node, (), lines)
             docs.append((data, lines))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return docs, ParseProblem(path, mark.line + 1 if mark else 0, f"malformed YAML: {problem}")
+        line, problem = yaml_error_line(exc)
+        return docs, ParseProblem(path, line, f"malformed YAML: {problem}")
     finally:
         loader.dispose()
     return docs, None

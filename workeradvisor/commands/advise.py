@@ -8,7 +8,6 @@ Inputs are the JSON that ``scan``, ``profile`` and ``load`` write, or another to
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,17 +34,11 @@ from workeradvisor.errors import ConfigError, UsageError
 from workeradvisor.load.importers import import_file
 from workeradvisor.models.load import LoadResult
 from workeradvisor.models.readers import load_from_dict, profile_from_dict, scan_from_dict
+from workeradvisor.safeio import MAX_RESULT_FILE, load_json, read_bounded
 
 
 def _read_json(path: str, what: str) -> Any:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"--{what} {path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"--{what} {path}: not JSON: {exc}") from None
+    return load_json(read_bounded(path, f"--{what} file", MAX_RESULT_FILE), f"--{what} {path}")
 
 
 def read_load(spec: str) -> LoadResult:
@@ -59,9 +52,12 @@ def read_load(spec: str) -> LoadResult:
     if not Path(path).is_file():
         raise UsageError(f"--load {path}: no such file")
     data: Any = None
+    text = read_bounded(path, "--load file", MAX_RESULT_FILE, errors="replace")
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = load_json(text, f"--load {path}")
+    except ConfigError:
+        if text.lstrip().startswith(("{", "[")):  # JSON but unusable (NaN, too deep): no importer can do better
+            raise
         data = None
     if isinstance(data, dict) and "stages" in data:
         result = load_from_dict(data, path)

@@ -22,6 +22,7 @@ from workeradvisor.errors import ConfigError
 from workeradvisor.models.actions import action_kinds
 from workeradvisor.models.decision import PathStep
 from workeradvisor.rulebook import builtin_rules_dir
+from workeradvisor.safeio import MAX_CONFIG_FILE, load_yaml, read_bounded
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,7 @@ def default_decision_file() -> Path:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read decision file: {exc.strerror or exc}") from None
+        data = load_yaml(read_bounded(path, "decision file", MAX_CONFIG_FILE), str(path))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

@@ -15,7 +15,6 @@ import re
 import socket
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from workeradvisor.errors import ConfigError, UsageError
@@ -77,6 +76,8 @@ def build_plan(
 def _check_json(text: str, where: str) -> None:
     try:
         json.loads(_PLACEHOLDER.sub("0", text))
+    except RecursionError:
+        raise ConfigError(f"{where}: JSON nested too deeply") from None
     except ValueError as exc:
         raise ConfigError(f"{where}: not valid JSON ({exc})") from None
 
@@ -106,15 +107,14 @@ def _latin1(text: str) -> bool:
 def load_spec(
     spec_file: str, base_path: str = "", headers: dict[str, str] | None = None
 ) -> tuple[RequestTemplate, ...]:
-    """Parse a YAML request spec (see docs/load.md) into templates; ConfigError on anything malformed."""
-    import yaml  # here, not at the top: generator processes never parse specs and start faster without it
+    """Parse a YAML request spec (see docs/load.md) into templates; ConfigError on anything malformed.
 
-    try:
-        data = yaml.safe_load(Path(spec_file).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read request spec {spec_file}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"request spec {spec_file} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    Read through ``safeio`` (regular file, ``MAX_CONFIG_FILE`` bytes, alias budget, depth cap): a
+    700-byte spec whose ``json:`` is an alias bomb is refused before ``json.dumps`` could expand it."""
+    from workeradvisor import safeio  # here, not at the top: generator processes never parse specs
+
+    data = safeio.load_yaml(safeio.read_bounded(spec_file, "request spec", safeio.MAX_CONFIG_FILE),
+                            f"request spec {spec_file}")
     if not isinstance(data, dict) or not isinstance(data.get("requests"), list) or not data["requests"]:
         raise ConfigError(f"request spec {spec_file}: expected a mapping with a non-empty 'requests' list")
     common = {**(headers or {}), **_str_map(data.get("headers") or {}, spec_file)}
@@ -126,7 +126,7 @@ def load_spec(
         hdrs = {**common, **_str_map(item.get("headers") or {}, where)}
         body: str | None = None
         if "json" in item:
-            body = item["json"] if isinstance(item["json"], str) else json.dumps(item["json"], separators=(",", ":"))
+            body = item["json"] if isinstance(item["json"], str) else _json_text(item["json"], where)
             _check_json(body, where)
             hdrs.setdefault("Content-Type", "application/json")
         elif "body" in item:
@@ -142,6 +142,14 @@ def load_spec(
         except UsageError as exc:
             raise ConfigError(f"{where}: {exc}") from None
     return tuple(out)
+
+
+def _json_text(value: object, where: str) -> str:
+    """The ``json:`` value as compact JSON; YAML-only types (dates, sets, NaN) are a ConfigError."""
+    try:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: 'json' cannot be sent as JSON ({exc})") from None
 
 
 def _str_map(value: object, where: str) -> dict[str, str]:

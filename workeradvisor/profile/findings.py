@@ -16,6 +16,7 @@ from typing import Any
 from workeradvisor.errors import ConfigError
 from workeradvisor.models.readers import scan_from_dict
 from workeradvisor.models.scan import ScanResult
+from workeradvisor.safeio import MAX_RESULT_FILE, load_json, read_bounded
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ ScanInput = ScanResult | str | Path | Mapping[str, Any] | Sequence[Mapping[str, 
 
 def _read(source: str | Path) -> Any:
     try:
-        return json.loads(Path(source).read_text(encoding="utf-8"))
+        return load_json(read_bounded(source, "scan file", MAX_RESULT_FILE), f"scan file {source}")
     except OSError as exc:
         raise ConfigError(f"cannot read scan file {source}: {exc.strerror}") from None
     except json.JSONDecodeError as exc:

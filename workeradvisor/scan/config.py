@@ -10,6 +10,7 @@ from typing import Any
 import pathspec
 
 from workeradvisor.errors import ConfigError
+from workeradvisor.safeio import MAX_CONFIG_FILE, read_bounded
 
 FAIL_ON = ("error", "warning", "info", "never")
 _KEYS = {"select", "ignore", "exclude", "per-file-ignores", "rules", "fail-on", "max-depth"}
@@ -54,8 +55,8 @@ def load_config(start: Path) -> ScanConfig:
     if path is None:
         return ScanConfig()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(read_bounded(path, "pyproject.toml", MAX_CONFIG_FILE))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
         raise ConfigError(f"{path}: cannot read: {str(exc).splitlines()[0]}") from None
     section = data.get("tool", {}).get("workeradvisor")
     if section is None:

@@ -17,6 +17,7 @@ from workeradvisor.errors import ConfigError
 from workeradvisor.load.importers import hey, k6, locust, oha, wrk
 from workeradvisor.load.importers.common import BadNumber
 from workeradvisor.models.load import LoadResult
+from workeradvisor.safeio import MAX_RESULT_FILE, read_bounded
 
 FORMATS = ("auto", "wrk", "oha", "locust", "k6", "hey")
 
@@ -26,7 +27,7 @@ def detect(path: Path, text: str) -> str:
     if head == "{":
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         if isinstance(data, dict) and "latencyPercentiles" in data:
             return "oha"
@@ -48,7 +49,7 @@ def import_file(path: str, fmt: str = "auto", ccu: int | None = None) -> LoadRes
     """Parse ``path``; ``ccu`` names the concurrency when the file does not say (oha, hey, wrk JSON alone)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8", errors="replace")
+        text = read_bounded(p, "file to import", MAX_RESULT_FILE, errors="replace")
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     if fmt not in FORMATS:
@@ -68,5 +69,5 @@ def import_file(path: str, fmt: str = "auto", ccu: int | None = None) -> LoadRes
         raise
     except BadNumber as exc:
         raise ConfigError(f"{path}: {kind} {exc}") from None
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
+    except (ValueError, KeyError, TypeError, IndexError, RecursionError) as exc:
         raise ConfigError(f"{path} is not valid {kind} output: {exc}") from None

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from workeradvisor.load.importers.common import imported_stage, latency, optional, transport_error_kind
 from workeradvisor.models.load import ErrorCounts, LoadResult, StageResult
+from workeradvisor.safeio import MAX_RESULT_FILE, read_bounded
 
 _KINDS = ("connect", "timeout", "http_4xx", "http_5xx", "read")
 
@@ -43,7 +44,7 @@ def failure_mix(prefix_file: Path) -> dict[str, int]:
     mix = dict.fromkeys(_KINDS, 0)
     path = Path(base + "_failures.csv")
     if path.is_file():
-        for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))):
+        for row in csv.DictReader(io.StringIO(read_bounded(path, "Locust file", MAX_RESULT_FILE))):
             mix[classify(row.get("Error", ""))] += int(_float(row, "Occurrences"))
     return mix
 
@@ -81,7 +82,7 @@ def parse(path: Path, text: str) -> LoadResult:
     history = Path(re.sub(r"_stats\.csv$", "_stats_history.csv", str(path)))
     users = None
     if history.is_file() and history != path:
-        hist_rows = [r for r in csv.DictReader(io.StringIO(history.read_text(encoding="utf-8")))
+        hist_rows = [r for r in csv.DictReader(io.StringIO(read_bounded(history, "Locust file", MAX_RESULT_FILE)))
                      if r.get("Name") == "Aggregated"]
         users = max((int(_float(r, "User Count")) for r in hist_rows), default=None)
     stage = _stage(row, count=count, failures=int(_float(row, "Failure Count")), rps=rps,
