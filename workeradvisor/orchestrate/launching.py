@@ -61,7 +61,11 @@ def deploy_info(launch: LaunchSpec, settings: PipelineSettings, analysis: Analys
         command = deploy_command(launch, app.module, app.app_dir, workers)
     elif launch.mode == "cmd":
         command = deploy_command(launch, "", "", workers)
-    return Deploy(launch.mode, command, workers, launch.python or "", launch.python_source)
+    hint = ""
+    if launch.mode == "cmd" and workers > 1 and "{workers}" not in (launch.cmd or ""):
+        hint = (f"the command has no {{workers}}: run {workers} worker processes your way, e.g. gunicorn -k "
+                f"uvicorn.workers.UvicornWorker -w {workers}, and measure them with --workers 1,{workers}")
+    return Deploy(launch.mode, command, workers, launch.python or "", launch.python_source, hint=hint)
 
 
 def with_predictions(analysis: Analysis, attached: int, requested: tuple[int, ...], machine: Environment) -> Analysis:

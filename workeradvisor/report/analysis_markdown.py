@@ -100,7 +100,8 @@ def render(analysis: Analysis) -> str:
     ]
     if analysis.deploy is not None:
         d = analysis.deploy
-        out += [f"Deploy with: `{d.command}`", ""] if d.command else [d.line()[0].upper() + d.line()[1:] + ".", ""]
+        hint = f" ({d.hint})" if d.hint else ""
+        out += [f"Deploy with: `{d.command}`{hint}" if d.command else d.line()[0].upper() + d.line()[1:] + ".", ""]
     out += ["## Decision path", ""]
     out += _table(["node", "branch taken", "condition", "values"],
                   [[p.node, p.label + (f" (workers {p.workers_range[0]}-{p.workers_range[1]})" if p.workers_range
