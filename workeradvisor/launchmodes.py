@@ -198,6 +198,7 @@ def deploy_command(spec: LaunchSpec, module: str, app_dir: str, workers: int) ->
         assert spec.cmd is not None
         return shlex.join(fill(spec.cmd, "0.0.0.0", 8000, workers))
     rel = os.path.relpath(app_dir)
+    rel = app_dir if rel.startswith("..") else rel  # far from here: the absolute path reads better
     if spec.server == "gunicorn":
         chdir = [] if rel == "." else ["--chdir", rel]
         return shlex.join(["gunicorn", module, "-k", GUNICORN_WORKER, "-w", str(workers), "-b", "0.0.0.0:8000",
