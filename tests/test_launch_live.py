@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LOAD_TARGET, ROOT, alive, run_cli
+from conftest import LOAD_TARGET, ROOT, alive, gone, run_cli
 
 from workeradvisor.environment import detect_environment
 
@@ -53,6 +53,12 @@ def _by_workers(doc: dict[str, Any]) -> dict[int, dict[str, Any]]:
     return {load["workers"]: load for load in doc["load"]}
 
 
+def _all_gone(doc: dict[str, Any]) -> None:
+    """Every server process the run started (master, workers, the --cmd tree) was stopped by PID."""
+    pids = {p["pid"] for load in doc["load"] for s in load["stages"] for p in s["server"]["processes"]}
+    assert pids and all(gone(pid) for pid in pids), [p for p in pids if not gone(p)]
+
+
 def _roles(load: dict[str, Any]) -> list[str]:
     stage = max(load["stages"], key=lambda s: s["requests"])
     return sorted(p["role"] for p in stage["server"]["processes"])
@@ -77,6 +83,7 @@ def test_gunicorn_one_vs_two_workers() -> None:
     assert deploy["mode"] == "gunicorn"
     assert deploy["command"].startswith("gunicorn cpu_bound:app -k uvicorn.workers.UvicornWorker -w ")
     assert f"-w {doc['recommendation']['workers']} " in deploy["command"]
+    _all_gone(doc)
 
 
 def test_cmd_with_port_and_workers_placeholders() -> None:
@@ -92,6 +99,7 @@ def test_cmd_with_port_and_workers_placeholders() -> None:
     assert all(s["requests"] > 0 and s["errors"]["total"] == 0 for load in loads.values() for s in load["stages"])
     assert doc["deploy"]["mode"] == "cmd" and "--port 8000" in doc["deploy"]["command"]
     assert "{workers}" not in doc["deploy"]["command"] and "--host 0.0.0.0" in doc["deploy"]["command"]
+    _all_gone(doc)
 
 
 def test_cmd_workers_need_the_placeholder() -> None:
@@ -145,6 +153,13 @@ def test_attach_to_a_running_server(server: Any) -> None:
     assert "no restarts" in explicit.stdout
 
 
+def test_attach_to_nothing_is_a_target_error() -> None:
+    from workeradvisor.launch import free_port
+
+    proc = run_cli("analyze", "--url", f"http://127.0.0.1:{free_port()}", "--pid", "1")
+    assert proc.returncode == 3 and "nothing answers" in proc.stderr and not proc.stdout
+
+
 def _idle_cpu(*env: str) -> float:
     doc = _json(run_cli("profile", "--app", f"{ROOT / 'examples' / 'mem0_like' / 'app.py'}:app", "--idle",
                         "--duration", "2", "--format", "json", *env, timeout=90))
@@ -180,3 +195,4 @@ def test_datasette_from_its_own_venv_gets_a_verdict(datasette_venv: Path) -> Non
     assert len(stages) == 2 and all(s["requests"] > 0 and s["errors"]["total"] == 0 for s in stages)
     assert doc["profile"]["per_request"]["requests"] > 0  # evidence: loop CPU per request from the live process
     assert doc["deploy"]["command"] == "datasette serve --host 0.0.0.0 --port 8000"
+    _all_gone(doc)

@@ -190,6 +190,10 @@ def attach(launch: LaunchSpec) -> RunningServer:
     assert launch.url is not None
     url = httpx.URL(launch.url)
     port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((url.host, port), timeout=5.0).close()
+    except OSError as exc:
+        raise TargetError(f"nothing answers at {launch.url}: {exc.strerror or exc}") from None
     pid = launch.pid
     if pid is None:
         try:
@@ -204,7 +208,7 @@ def attach(launch: LaunchSpec) -> RunningServer:
     if not psutil.pid_exists(pid):
         raise TargetError(f"--pid {pid}: no such process")
     workers = len([w for w in find_worker_pids(pid) if w != pid]) or 1
-    base = str(url.copy_with(path="", query=None, fragment=None)).rstrip("/")
+    base = str(url.copy_with(query=None, fragment=None)).rstrip("/")  # a path prefix stays (/api/v1)
     return RunningServer(pid, port, workers, base, "", "attach", "")
 
 
