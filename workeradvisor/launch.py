@@ -103,9 +103,9 @@ def _launch_argv(launch: LaunchSpec, target: str | None, app_dir: str | None, po
         raise UsageError("give TARGET (path/to/file.py:app) or --cmd")
     app = parse_target(target, app_dir)
     python = launch.python or find_python(app.source)[0]
-    check_module(python, launch.server)
+    check_module(python, launch.server, env=env)
     if launch.server == "gunicorn":
-        check_module(python, "uvicorn")  # the worker class lives in uvicorn.workers
+        check_module(python, "uvicorn", env=env)  # the worker class lives in uvicorn.workers
     return server_argv(launch, python, app.module, app.app_dir, port, workers), app.app_dir, python, env
 
 

@@ -150,11 +150,13 @@ def find_python(source: Path) -> tuple[str, str]:
     return sys.executable, "workeradvisor's own environment"
 
 
-def check_module(python: str, module: str, package: str | None = None) -> None:
-    """Exit 3 with the exact install command when ``module`` is not importable under ``python``."""
+def check_module(python: str, module: str, package: str | None = None, env: dict[str, str] | None = None) -> None:
+    """Exit 3 with the exact install command when ``module`` is not importable under ``python``
+    (with the app's environment: a ``--env PYTHONPATH=...`` counts)."""
     probe = f"import importlib.util,sys; sys.exit(0 if importlib.util.find_spec({module!r}) else 1)"
     try:
-        done = subprocess.run([python, "-c", probe], capture_output=True, timeout=30, check=False, cwd="/")
+        done = subprocess.run([python, "-c", probe], capture_output=True, timeout=30, check=False, cwd="/",
+                              env=env)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise TargetError(f"cannot run the interpreter {python}: {exc}") from None
     if done.returncode != 0:

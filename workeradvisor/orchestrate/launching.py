@@ -45,9 +45,9 @@ def resolve_launch(launch: LaunchSpec, source: Path | None) -> tuple[LaunchSpec,
         python, where = find_python(source)
     else:
         return launch, ""
-    check_module(python, launch.server)
+    check_module(python, launch.server, env=launch.environ())
     if launch.server == "gunicorn":
-        check_module(python, "uvicorn")
+        check_module(python, "uvicorn", env=launch.environ())
     return replace(launch, python=python, python_source=where), f"{launch.server} runs under {python} ({where})"
 
 
