@@ -196,3 +196,32 @@ def test_datasette_from_its_own_venv_gets_a_verdict(datasette_venv: Path) -> Non
     assert doc["profile"]["per_request"]["requests"] > 0  # evidence: loop CPU per request from the live process
     assert doc["deploy"]["command"] == "datasette serve --host 0.0.0.0 --port 8000"
     _all_gone(doc)
+
+
+def test_attach_refuses_a_non_python_listener() -> None:
+    """A published container port is held by docker-proxy, not the app: say so, ask for --pid."""
+    import shutil
+    import socket
+    import time
+
+    from workeradvisor.launch import free_port
+
+    perl = shutil.which("perl")
+    if perl is None:
+        pytest.skip("no perl to hold a port with a non-Python process")
+    port = free_port()
+    hold = ('use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0], '
+            'Listen => 16, ReuseAddr => 1) or die; sleep 60')
+    holder = subprocess.Popen([perl, "-e", hold, str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        proc = run_cli("analyze", "--url", f"http://127.0.0.1:{port}")
+        assert proc.returncode == 3 and "is not Python; give --pid" in proc.stderr and not proc.stdout
+    finally:
+        holder.kill()
+        holder.wait()

@@ -205,11 +205,27 @@ def attach(launch: LaunchSpec) -> RunningServer:
         if pid is None:
             raise TargetError(f"no process of this user listens on port {port}; give --pid (for a container, the "
                               "PID the host sees: docker inspect -f '{{.State.Pid}}' NAME)")
+        if not _is_python(pid):  # docker-proxy, nginx, a port-forward: not the server to profile
+            raise TargetError(f"the process listening on port {port} (pid {pid}, {_name(pid)}) is not Python; give "
+                              "--pid (for a container, the PID the host sees: docker inspect -f '{{.State.Pid}}' NAME)")
     if not psutil.pid_exists(pid):
         raise TargetError(f"--pid {pid}: no such process")
     workers = len([w for w in find_worker_pids(pid) if w != pid]) or 1
     base = str(url.copy_with(query=None, fragment=None)).rstrip("/")  # a path prefix stays (/api/v1)
     return RunningServer(pid, port, workers, base, "", "attach", "")
+
+
+def _name(pid: int) -> str:
+    with contextlib.suppress(psutil.Error):
+        return psutil.Process(pid).name()
+    return "?"
+
+
+def _is_python(pid: int) -> bool:
+    with contextlib.suppress(psutil.Error):
+        p = psutil.Process(pid)
+        return "python" in p.name().lower() or "python" in os.path.basename(p.exe()).lower()
+    return True  # unreadable: let the profile step say what it can
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], server: RunningServer, path: str, timeout_s: float) -> None:
