@@ -139,7 +139,7 @@ def serve(
         server = RunningServer(proc.pid, port, workers, f"http://127.0.0.1:{port}", err.name, launch.mode, python)
         if launch.mode == "cmd":
             server = replace(server, pid=_wait_listening(proc, server, ready_timeout_s))
-        _wait_ready(proc, server, health_path, ready_timeout_s)
+        server = _wait_ready(proc, server, health_path, ready_timeout_s)
         yield server
     finally:
         procs.release(proc)
@@ -168,6 +168,14 @@ def server_root(listening: list[int]) -> int | None:
     return min(pids) if pids else None
 
 
+def _tree_root(pid: int, port: int) -> int | None:
+    """The server root among ``pid`` and its descendants listening on ``port`` (None: none yet)."""
+    with contextlib.suppress(psutil.Error):
+        tree = [pid] + [c.pid for c in psutil.Process(pid).children(recursive=True)]
+        return server_root(_listeners(tree, port))
+    return None
+
+
 def _wait_listening(proc: subprocess.Popen[bytes], server: RunningServer, timeout_s: float) -> int:
     """``--cmd``: poll the port until a process of the launched tree listens on it; that is the server."""
     deadline = time.monotonic() + timeout_s
@@ -175,11 +183,9 @@ def _wait_listening(proc: subprocess.Popen[bytes], server: RunningServer, timeou
         if proc.poll() is not None:
             raise TargetError(f"--cmd exited with code {proc.returncode} before listening on port {server.port}: "
                               f"{_stderr_tail(server.stderr_path)}")
-        with contextlib.suppress(psutil.Error):
-            tree = [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
-            root = server_root(_listeners(tree, server.port))
-            if root is not None:
-                return root
+        root = _tree_root(proc.pid, server.port)
+        if root is not None:
+            return root
         time.sleep(0.1)
     raise TargetError(f"--cmd did not listen on 127.0.0.1:{server.port} within {timeout_s:.0f}s (does it use "
                       f"{{port}} and {{host}}?): {_stderr_tail(server.stderr_path)}")
@@ -228,8 +234,11 @@ def _is_python(pid: int) -> bool:
     return True  # unreadable: let the profile step say what it can
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], server: RunningServer, path: str, timeout_s: float) -> None:
+def _wait_ready(proc: subprocess.Popen[bytes], server: RunningServer, path: str, timeout_s: float) -> RunningServer:
+    """Until the server answers ``path`` and all its workers are up; ``--cmd``'s root is re-read each
+    time (a supervisor whose sockets were unreadable for a moment must not leave a worker as root)."""
     deadline = time.monotonic() + timeout_s
+    answered = False
     with httpx.Client(timeout=2.0, trust_env=False) as client:  # never via HTTP(S)_PROXY: loopback only
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -240,10 +249,17 @@ def _wait_ready(proc: subprocess.Popen[bytes], server: RunningServer, path: str,
             except httpx.TransportError:
                 time.sleep(0.1)
                 continue
+            answered = True
+            if server.mode == "cmd":
+                server = replace(server, pid=_tree_root(proc.pid, server.port) or server.pid)
             if not _workers_up(server):
                 time.sleep(0.1)
                 continue
-            return
+            return server
+    if answered:
+        found = [w for w in find_worker_pids(server.pid) if w != server.pid]
+        raise TargetError(f"the server answered, but {server.workers} worker(s) did not start within {timeout_s:.0f}s "
+                          f"(pid {server.pid} has {len(found)}): {_stderr_tail(server.stderr_path)}")
     raise TargetError(
         f"app did not answer on {server.base_url} within {timeout_s:.0f}s: {_stderr_tail(server.stderr_path)}"
     )
