@@ -14,18 +14,27 @@ from typing import Annotated
 import typer
 
 from workeradvisor.commands.options import (
+    AllowRemoteOpt,
+    AttachPidOpt,
+    CmdOpt,
     CoresOpt,
     DecisionFlags,
     DecisionOpt,
     DownstreamOpt,
+    EnvFileOpt,
+    EnvOpt,
     FormatOpt,
+    LaunchFlags,
     MemoryOpt,
     NoRefactorOpt,
     OutputOpt,
     P99SloOpt,
+    PythonOpt,
+    ServerOpt,
     TargetCcuOpt,
     TargetRpsOpt,
     ThresholdOpt,
+    UrlOpt,
 )
 from workeradvisor.commands.progress import PipelineView
 from workeradvisor.environment import detect_environment
@@ -86,12 +95,14 @@ class MeasureFlags:
         int_list(self.workers, "--workers")
 
 
-def run(target: str, measure: MeasureFlags, flags: DecisionFlags) -> None:
+def run(target: str | None, measure: MeasureFlags, flags: DecisionFlags, launch: LaunchFlags | None = None) -> None:
     """Shared by ``analyze`` and ``compare``: validate everything (``--output`` included) before
     launching anything, run the pipeline, report, then raise any error."""
     flags.validate()
     measure.validate()
+    spec = (launch or LaunchFlags()).spec(target, int_list(measure.workers, "--workers"))
     settings = PipelineSettings(
+        launch=spec,
         target=target, app_dir=measure.app_dir, paths=measure.path, spec_file=measure.requests,
         ccus=int_list(measure.ccu, "--ccu"), workers=int_list(measure.workers, "--workers"),
         idle_s=measure.idle_seconds, profile_s=measure.profile_seconds, stage_s=measure.stage_seconds,
@@ -118,11 +129,12 @@ IdleOpt = Annotated[float, typer.Option("--idle-seconds", help="Idle profile win
 ProfileOpt = Annotated[float, typer.Option("--profile-seconds", help="1-CCU profiled run window.")]
 StageOpt = Annotated[float, typer.Option("--stage-seconds", help="Measured seconds per CCU stage.")]
 WarmupOpt = Annotated[float, typer.Option("--warmup", help="Unmeasured seconds before each stage.")]
-TargetArg = Annotated[str, typer.Argument(help="The app: path/to/file.py:app or package.module:app.")]
+TargetArg = Annotated[str | None, typer.Argument(help="The app: path/to/file.py:app or package.module:app "
+                                              "(optional with --cmd or --url: then it is only scanned).")]
 
 
 def analyze(
-    target: TargetArg,
+    target: TargetArg = None,
     app_dir: AppDirOpt = None,
     path: PathOpt = None,
     requests: RequestsOpt = None,
@@ -144,10 +156,19 @@ def analyze(
     warmup: WarmupOpt = DEFAULT_WARMUP_S,
     fmt: FormatOpt = "text",
     output: OutputOpt = None,
+    python: PythonOpt = None,
+    server: ServerOpt = "uvicorn",
+    cmd: CmdOpt = None,
+    env: EnvOpt = None,
+    env_file: EnvFileOpt = None,
+    url: UrlOpt = None,
+    pid: AttachPidOpt = None,
+    allow_remote: AllowRemoteOpt = False,
 ) -> None:
-    """Measure the app under real uvicorn and recommend a worker count, with the evidence."""
+    """Measure the app (uvicorn, gunicorn, your --cmd, or a running server with --url) and recommend a
+    worker count, with the evidence."""
     measure = MeasureFlags(app_dir, tuple(path or ()), requests, ccu, workers, idle_seconds, profile_seconds,
                            stage_seconds, warmup)
     flags = DecisionFlags(target_rps, target_ccu, p99_slo, tuple(threshold or ()), decision, downstream, cores,
                           memory, no_refactor, fmt, output)
-    run(target, measure, flags)
+    run(target, measure, flags, LaunchFlags(python, server, cmd, tuple(env or ()), env_file, url, pid, allow_remote))

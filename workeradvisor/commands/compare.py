@@ -26,15 +26,21 @@ from workeradvisor.commands.analyze import (
     run,
 )
 from workeradvisor.commands.options import (
+    CmdOpt,
     CoresOpt,
     DecisionFlags,
     DecisionOpt,
     DownstreamOpt,
+    EnvFileOpt,
+    EnvOpt,
     FormatOpt,
+    LaunchFlags,
     MemoryOpt,
     NoRefactorOpt,
     OutputOpt,
     P99SloOpt,
+    PythonOpt,
+    ServerOpt,
     TargetCcuOpt,
     TargetRpsOpt,
     ThresholdOpt,
@@ -45,7 +51,7 @@ COMPARE_STAGE_S = 4.0  # shorter stages than analyze: the ladder runs once per w
 
 
 def compare(
-    target: TargetArg,
+    target: TargetArg = None,
     workers: Annotated[str, typer.Option("--workers", help="Worker counts side by side (capped by real cores).")
                        ] = "1,2,4",
     app_dir: AppDirOpt = None,
@@ -67,10 +73,15 @@ def compare(
     warmup: WarmupOpt = DEFAULT_WARMUP_S,
     fmt: FormatOpt = "text",
     output: OutputOpt = None,
+    python: PythonOpt = None,
+    server: ServerOpt = "uvicorn",
+    cmd: CmdOpt = None,
+    env: EnvOpt = None,
+    env_file: EnvFileOpt = None,
 ) -> None:
     """Load test several worker counts side by side and apply the seed's gain rule (scale_gain_min)."""
     measure = MeasureFlags(app_dir, tuple(path or ()), requests, ccu, workers, idle_seconds, profile_seconds,
                            stage_seconds, warmup)
     flags = DecisionFlags(target_rps, target_ccu, p99_slo, tuple(threshold or ()), decision, downstream, cores,
                           memory, no_refactor, fmt, output)
-    run(target, measure, flags)
+    run(target, measure, flags, LaunchFlags(python, server, cmd, tuple(env or ()), env_file))

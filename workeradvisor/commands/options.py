@@ -17,6 +17,7 @@ from workeradvisor.decide.metrics import DecideOptions
 from workeradvisor.decide.tree import DecisionTree, load_decision_tree, parse_threshold_args
 from workeradvisor.environment import detect_environment, parse_memory
 from workeradvisor.errors import UsageError
+from workeradvisor.launchmodes import LaunchSpec, parse_env
 from workeradvisor.models.decision import Environment
 from workeradvisor.report.formats import ANALYSIS_FORMATS
 from workeradvisor.report.output import choose, validate_output
@@ -91,3 +92,67 @@ class DecisionFlags:
         if self.cores is None and self.memory is None:
             return machine or detect_environment()
         return detect_environment(cores=self.cores, memory=self.memory_bytes())
+
+
+# --- how the service is launched or reached: analyze, compare and profile --app share these ---
+
+PythonOpt = Annotated[str | None, typer.Option(
+    "--python", help="Interpreter the app and its server run under (default: $VIRTUAL_ENV, .venv/ or venv/ next "
+    "to the target, a Poetry/uv environment, else workeradvisor's own).")]
+ServerOpt = Annotated[str, typer.Option(
+    "--server", help="uvicorn | gunicorn (gunicorn -k uvicorn.workers.UvicornWorker -w N).")]
+CmdOpt = Annotated[str | None, typer.Option(
+    "--cmd", help="Your own launch command with {host}, {port} and {workers}, e.g. "
+    "'datasette serve --host {host} --port {port}' (run without a shell).")]
+EnvOpt = Annotated[list[str] | None, typer.Option(
+    "--env", help="KEY=VALUE for the app's environment, repeatable (every launch mode).")]
+EnvFileOpt = Annotated[str | None, typer.Option("--env-file", help="A KEY=VALUE file for the app's environment.")]
+UrlOpt = Annotated[str | None, typer.Option(
+    "--url", help="Attach to a running server, e.g. http://127.0.0.1:8000 (loopback only unless --allow-remote).")]
+AttachPidOpt = Annotated[int | None, typer.Option(
+    "--pid", help="With --url: the server's PID (default: the process listening on the URL's port).")]
+AllowRemoteOpt = Annotated[bool, typer.Option(
+    "--allow-remote", help="With --url: allow a target outside 127.0.0.0/8 / ::1 (--pid must be on this host).")]
+
+
+@dataclass(frozen=True)
+class LaunchFlags:
+    """How the app is started or reached, as given on the command line (``launchmodes.LaunchSpec``)."""
+
+    python: str | None = None
+    server: str = "uvicorn"
+    cmd: str | None = None
+    env: tuple[str, ...] = ()
+    env_file: str | None = None
+    url: str | None = None
+    pid: int | None = None
+    allow_remote: bool = False
+
+    def spec(self, target: str | None, workers: tuple[int, ...] = (1,)) -> LaunchSpec:
+        """The validated spec (exit 2 on a bad combination, before anything starts)."""
+        if self.url and self.cmd:
+            raise UsageError("give --url (attach) or --cmd (launch), not both")
+        if self.pid is not None and not self.url:
+            raise UsageError("--pid goes with --url (attach); to profile a PID use `workeradvisor profile --pid`")
+        if self.url and (self.python or self.server != "uvicorn" or self.env or self.env_file):
+            raise UsageError("--url attaches to a running server: --python, --server and --env do not apply")
+        if target is None and not (self.cmd or self.url):
+            raise UsageError("give TARGET (path/to/file.py:app), --cmd COMMAND or --url URL")
+        if self.url:
+            from workeradvisor.load import build_plan  # the loopback rule of `load`, unchanged
+
+            build_plan(self.url, allow_remote=self.allow_remote)
+            if self.pid is None and not is_loopback_url(self.url):
+                raise UsageError("--url on another host: give --pid (the server's PID as this host sees it)")
+        spec = LaunchSpec(self.server, self.python, self.cmd, parse_env(self.env, self.env_file), self.url,
+                          self.pid, self.allow_remote)
+        spec.validate(workers)
+        return spec
+
+
+def is_loopback_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    from workeradvisor.load.spec import is_loopback
+
+    return is_loopback(urlsplit(url).hostname or "")

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from workeradvisor.commands.options import EnvFileOpt, EnvOpt, LaunchFlags, PythonOpt, ServerOpt
 from workeradvisor.commands.progress import StepDisplay, profile_summary, window_hook
 from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, UsageError, WorkerAdvisorError
 from workeradvisor.launch import serve
@@ -62,13 +63,20 @@ def profile(
     scan: ScanOpt = None,
     fmt: FormatOpt = Format.text,
     output: OutputOpt = None,
+    python: PythonOpt = None,
+    server: ServerOpt = "uvicorn",
+    env: EnvOpt = None,
+    env_file: EnvFileOpt = None,
 ) -> None:
     """Measure a live server: loop busy fraction (schedstat), per-request CPU, idle CPU, blocking sites."""
     validate_output(output)
+    launch = LaunchFlags(python, server, env=tuple(env or ()), env_file=env_file)
+    if pid is not None and launch != LaunchFlags():
+        raise UsageError("--python, --server and --env apply to --app (a server workeradvisor starts), not --pid")
     display = StepDisplay(log_lines=False)  # off a terminal stderr stays the one error line (docs/profile.md)
     try:
         result = _measure(pid, app, workers, app_dir, port, path or [], duration, idle, requests, ccu, attribution,
-                          scan, display)
+                          scan, launch, display)
     except KeyboardInterrupt:  # typer would turn this into a silent return; make it exit 130
         raise WorkerAdvisorError("interrupted before the headline window finished", EXIT_INTERRUPTED) from None
     finally:
@@ -82,7 +90,7 @@ def profile(
 
 def _measure(pid: int | None, app: str | None, workers: int, app_dir: str | None, port: int | None, path: list[str],
              duration: float, idle: bool, requests: str | None, ccu: int, attribution: bool,
-             scan: str | None, display: StepDisplay) -> ProfileResult:
+             scan: str | None, launch: LaunchFlags, display: StepDisplay) -> ProfileResult:
     if (pid is None) == (app is None):
         raise UsageError("give exactly one of --pid PID or --app TARGET")
     count, spec = _requests_arg(requests, pid is not None)
@@ -98,8 +106,8 @@ def _measure(pid: int | None, app: str | None, workers: int, app_dir: str | None
         assert app is not None
         if idle and (path or spec):
             raise UsageError("--idle measures with no traffic; drop --path/--requests")
-        display.start("[1/2] launch", f"uvicorn {app}, {workers} worker(s)")
-        with serve(app, app_dir=app_dir, workers=workers, port=port) as server:
+        display.start("[1/2] launch", f"{launch.server or 'uvicorn'} {app}, {workers} worker(s)")
+        with serve(app, app_dir=app_dir, workers=workers, port=port, launch=launch.spec(app)) as server:
             display.finish(f"pid {server.pid} on {server.base_url}")
             plan = _plan(server.base_url, path, spec)
             display.start("[2/2] profile", _window_text(duration, idle, attribution))

@@ -15,6 +15,7 @@ from workeradvisor.models.decision import (
     PathStep,
     Recommendation,
 )
+from workeradvisor.models.launch import Deploy
 from workeradvisor.models.load import (
     ErrorCounts,
     LatencySummary,
@@ -42,6 +43,7 @@ __all__ = [
     "CapacityRow",
     "CodeSite",
     "CompareRow",
+    "Deploy",
     "Environment",
     "PathStep",
     "Recommendation",

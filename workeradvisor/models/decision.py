@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from workeradvisor.models.actions import action_kinds
+from workeradvisor.models.launch import Deploy
 from workeradvisor.models.load import LoadResult
 from workeradvisor.models.profile import ProfileResult
 from workeradvisor.models.scan import ScanResult
@@ -166,3 +167,4 @@ class Analysis:
     environment: Environment
     recommendation: Recommendation
     notes: tuple[str, ...] = field(default=())
+    deploy: Deploy | None = None  # how it ran and the command line to deploy

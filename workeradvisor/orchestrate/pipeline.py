@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from workeradvisor.decide.engine import analyze_results
 from workeradvisor.decide.merge import merge_profiles
 from workeradvisor.decide.metrics import DecideOptions
 from workeradvisor.decide.tree import DecisionTree
 from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, WorkerAdvisorError
-from workeradvisor.launch import parse_target, serve
+from workeradvisor.launch import RunningServer, parse_target, serve
+from workeradvisor.launchmodes import LaunchSpec
 from workeradvisor.load import LoadInterrupted, build_plan, run_ladder
 from workeradvisor.models.decision import Analysis, Environment
 from workeradvisor.models.load import LoadResult, RequestPlan
 from workeradvisor.models.profile import ProfileResult
 from workeradvisor.models.scan import ScanResult
 from workeradvisor.orchestrate.events import Events, QuietEvents
+from workeradvisor.orchestrate.launching import deploy_info, label, resolve_launch, with_predictions
 from workeradvisor.orchestrate.sources import choose_paths, source_paths
 from workeradvisor.profile import profile_server
 from workeradvisor.scan import scan_paths
@@ -45,7 +48,7 @@ STEPS = ("scan", "launch", "idle profile", "profiled run", "load ladder", "decis
 
 @dataclass(frozen=True)
 class PipelineSettings:
-    target: str
+    target: str | None  # None with --cmd / --url and no source to scan
     app_dir: str | None = None
     paths: tuple[str, ...] = ()
     spec_file: str | None = None
@@ -61,6 +64,7 @@ class PipelineSettings:
     options: DecideOptions = field(default_factory=DecideOptions)
     tree: DecisionTree | None = None
     downstream: str | None = None
+    launch: LaunchSpec = field(default_factory=LaunchSpec)  # uvicorn | gunicorn | --cmd | attach, --python, --env
 
 
 @dataclass
@@ -75,6 +79,8 @@ class PipelineState:
     paths: tuple[str, ...] = ()
     interrupted_in: str = ""  # the step Ctrl-C stopped
     failure: WorkerAdvisorError | None = None  # e.g. the app died mid-run
+    launch: LaunchSpec | None = None  # the resolved launch (interpreter found), for the deploy line
+    attached_workers: int = 0  # attach: the running server's worker count (the only one measured)
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,7 @@ def _profile(pid: int, settings: PipelineSettings, state: PipelineState, *, idle
              plan: RequestPlan | None = None) -> None:
     result = profile_server(pid, duration_s=settings.idle_s if idle else settings.profile_s, idle=idle, plan=plan,
                             scan=state.scan, ccu=PROFILE_CCU, attribution_s=settings.attribution_s,
-                            target=settings.target)
+                            target=settings.target or label(settings.launch))
     if result.attribution_error_code == EXIT_INTERRUPTED:
         state.profiles.append(result)  # the headline numbers stand
         raise KeyboardInterrupt
@@ -138,21 +144,69 @@ def _ladder(pid: int, base_url: str, workers: int, settings: PipelineSettings, s
 
 
 def _plan(base_url: str, settings: PipelineSettings, state: PipelineState) -> RequestPlan:
+    remote = settings.launch.allow_remote
     if settings.spec_file:
-        return build_plan(base_url, spec_file=settings.spec_file)
-    return build_plan(base_url, paths=state.paths)
+        return build_plan(base_url, spec_file=settings.spec_file, allow_remote=remote)
+    return build_plan(base_url, paths=state.paths, allow_remote=remote)
 
 
 def _run_steps(settings: PipelineSettings, machine: Environment, state: PipelineState, events: Events) -> None:
-    app = parse_target(settings.target, settings.app_dir)
+    app = parse_target(settings.target, settings.app_dir) if settings.target else None
     if settings.spec_file or settings.paths:  # a bad spec or path fails now, not after launch and profiling
         build_plan("http://127.0.0.1:1", spec_file=settings.spec_file, paths=settings.paths or ("/",))
     counts, capped = worker_counts(settings.workers, machine)
-    if capped:
+    if capped and settings.launch.mode != "attach":
         state.notes.append(capped)
         events.note(capped)
-    events.step("scan", f"{app.source}")
-    state.scan = scan_paths([str(p) for p in source_paths(app.source)])
+    launch, why = resolve_launch(settings.launch, app.source if app else None)  # exit 3 when the server is missing
+    state.launch = launch
+    if why:
+        state.notes.append(why)
+        events.note(why)
+    _scan(app.source if app else None, settings, state, events)
+    events.step("launch", f"{label(launch)}" + ("" if launch.mode == "attach" else ", 1 worker"))
+    first = 1  # one worker serves the idle profile and the profiled run (one loop to read)
+    with serve(settings.target, app_dir=settings.app_dir, workers=first, launch=launch,
+               ready_timeout_s=settings.ready_timeout_s) as server:
+        state.finished.append("launch")
+        events.done("launch", f"pid {server.pid} on {server.base_url}, workers {server.worker_pids()}")
+        events.step("idle profile", f"{settings.idle_s:g} s with no traffic")
+        _profile(server.pid, settings, state, idle=True)
+        state.finished.append("idle profile")
+        events.done("idle profile", _idle_summary(state.profiles[-1]))
+        events.step("profiled run", f"{PROFILE_CCU} CCU for {settings.profile_s:g} s")
+        _profile(server.pid, settings, state, idle=False, plan=_plan(server.base_url, settings, state))
+        state.finished.append("profiled run")
+        events.done("profiled run", _run_summary(state.profiles[-1]))
+        if launch.mode == "attach":
+            state.attached_workers = server.workers
+            counts = (server.workers,)
+        if first in counts:
+            _ladder_step(server, first, settings, state, events)
+    for n in (c for c in counts if c != first):
+        with serve(settings.target, app_dir=settings.app_dir, workers=n, launch=launch,
+                   ready_timeout_s=settings.ready_timeout_s) as server:
+            _ladder_step(server, n, settings, state, events)
+    state.finished.append("load ladder")
+
+
+def _ladder_step(server: RunningServer, workers: int, settings: PipelineSettings, state: PipelineState,
+                 events: Events) -> None:
+    events.step("load ladder", f"{workers} worker(s), CCU {','.join(map(str, settings.ccus))}")
+    _ladder(server.pid, server.base_url, workers, settings, state, events)
+
+
+def _scan(source: Path | None, settings: PipelineSettings, state: PipelineState, events: Events) -> None:
+    if source is None:
+        why = "no TARGET given: no static scan; loading GET / unless --path or --requests says otherwise"
+        state.notes.append(why)
+        events.note(why)
+        state.paths = settings.paths or ("/",)
+        if settings.spec_file:
+            state.notes.append(f"requests from {settings.spec_file}")
+        return
+    events.step("scan", f"{source}")
+    state.scan = scan_paths([str(p) for p in source_paths(source)])
     if settings.spec_file:
         state.notes.append(f"requests from {settings.spec_file}")
     elif settings.paths:
@@ -163,28 +217,6 @@ def _run_steps(settings: PipelineSettings, machine: Environment, state: Pipeline
         events.note(why)
     state.finished.append("scan")
     events.done("scan", f"{state.scan.files_scanned} file(s), {len(state.scan.findings)} finding(s)")
-    events.step("launch", f"uvicorn {settings.target}, 1 worker")
-    with serve(settings.target, app_dir=settings.app_dir, workers=1,
-               ready_timeout_s=settings.ready_timeout_s) as server:
-        state.finished.append("launch")
-        events.done("launch", f"pid {server.pid} on {server.base_url}")
-        events.step("idle profile", f"{settings.idle_s:g} s with no traffic")
-        _profile(server.pid, settings, state, idle=True)
-        state.finished.append("idle profile")
-        events.done("idle profile", _idle_summary(state.profiles[-1]))
-        events.step("profiled run", f"{PROFILE_CCU} CCU for {settings.profile_s:g} s")
-        _profile(server.pid, settings, state, idle=False, plan=_plan(server.base_url, settings, state))
-        state.finished.append("profiled run")
-        events.done("profiled run", _run_summary(state.profiles[-1]))
-        if 1 in counts:
-            events.step("load ladder", f"1 worker, CCU {','.join(map(str, settings.ccus))}")
-            _ladder(server.pid, server.base_url, 1, settings, state, events)
-    for n in (c for c in counts if c != 1):
-        events.step("load ladder", f"{n} workers, CCU {','.join(map(str, settings.ccus))}")
-        with serve(settings.target, app_dir=settings.app_dir, workers=n,
-                   ready_timeout_s=settings.ready_timeout_s) as server:
-            _ladder(server.pid, server.base_url, n, settings, state, events)
-    state.finished.append("load ladder")
 
 
 def _idle_summary(p: ProfileResult) -> str:
@@ -231,6 +263,9 @@ def run_pipeline(settings: PipelineSettings, env: Environment, events: Events | 
     if state.paths:
         notes.insert(0, f"loaded paths: {', '.join(state.paths)}")
     analysis = replace(analysis, notes=tuple(notes))
+    if state.launch is not None:
+        analysis = with_predictions(replace(analysis, deploy=deploy_info(state.launch, settings, analysis)),
+                                    state.attached_workers, settings.workers, machine or env)
     state.finished.append("decision")
     events.done("decision", analysis.recommendation.verdict)
     return PipelineOutcome(analysis, state, elapsed)

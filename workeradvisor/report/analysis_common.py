@@ -94,4 +94,5 @@ def compare_cells(row: CompareRow, gain_min: float | None) -> list[str]:
     ]
 
 
+NOT_MEASURED = "predicted, not measured"  # attach: no restarts, other counts come from the capacity model
 COMPARE_HEADERS = ["workers", "RPS", "p99", "CPU %", "memory", "gain vs fewest"]

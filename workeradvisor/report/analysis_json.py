@@ -122,6 +122,7 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         "environment": environment_dict(analysis.environment),
         "recommendation": recommendation_dict(analysis.recommendation),
         "notes": list(analysis.notes),
+        "deploy": analysis.deploy.to_dict() if analysis.deploy else None,
     }
 
 

@@ -10,6 +10,7 @@ from workeradvisor.models.decision import Analysis
 from workeradvisor.models.load import LoadResult
 from workeradvisor.report.analysis_common import (
     COMPARE_HEADERS,
+    NOT_MEASURED,
     compare_cells,
     environment_line,
     evidence_rows,
@@ -97,6 +98,10 @@ def render(analysis: Analysis) -> str:
         f"Machine: {environment_line(analysis.environment)}.",
         "",
     ]
+    if analysis.deploy is not None:
+        d = analysis.deploy
+        hint = f" ({d.hint})" if d.hint else ""
+        out += [f"Deploy with: `{d.command}`{hint}" if d.command else d.line()[0].upper() + d.line()[1:] + ".", ""]
     out += ["## Decision path", ""]
     out += _table(["node", "branch taken", "condition", "values"],
                   [[p.node, p.label + (f" (workers {p.workers_range[0]}-{p.workers_range[1]})" if p.workers_range
@@ -120,7 +125,8 @@ def render(analysis: Analysis) -> str:
         if cap.rows:
             out += _table(["workers", "predicted max RPS", "measured peak RPS"],
                           [[str(r.workers), fmt_value("rps", r.predicted_max_rps),
-                            fmt_value("rps", r.measured_peak_rps)] for r in cap.rows])
+                            fmt_value("rps", r.measured_peak_rps) if r.measured_peak_rps is not None
+                            else NOT_MEASURED] for r in cap.rows])
     out += charts(analysis.load)
     notes = [*rec.notes, *analysis.notes, *(f"confidence: {r}" for r in rec.confidence_reasons)]
     if notes:

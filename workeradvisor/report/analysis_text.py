@@ -10,6 +10,7 @@ from rich.text import Text
 from workeradvisor.models.decision import Analysis
 from workeradvisor.report.analysis_common import (
     COMPARE_HEADERS,
+    NOT_MEASURED,
     compare_cells,
     environment_line,
     evidence_rows,
@@ -56,7 +57,8 @@ def _capacity(analysis: Analysis, console: Console) -> None:
     title = (f"Capacity model: loop CPU {fmt_value('cpu_s_per_request', cap.cpu_s_per_request)}/request "
              f"({cap.cpu_source}), one loop saturates near {cap.loop_saturation_rps} RPS")
     rows: list[list[Cell]] = [[str(r.workers), fmt_value("rps", r.predicted_max_rps),
-                               fmt_value("rps", r.measured_peak_rps)] for r in cap.rows]
+                               fmt_value("rps", r.measured_peak_rps) if r.measured_peak_rps is not None
+                               else NOT_MEASURED] for r in cap.rows]
     if rows:
         print_table(console, title, CAPACITY_COLUMNS, rows)
     else:  # no load test: the model's saturation point alone
@@ -76,7 +78,8 @@ def _print(analysis: Analysis, console: Console) -> None:
     rec = analysis.recommendation
     lo, hi = rec.workers_range
     head = Text.assemble((rec.verdict, "bold"), f"\nrange {lo}-{hi} | confidence {rec.confidence:.2f} "
-                         f"({rec.confidence_label})\n{environment_line(analysis.environment)}")
+                         f"({rec.confidence_label})\n{environment_line(analysis.environment)}"
+                         + (f"\n{analysis.deploy.line()}" if analysis.deploy else ""))
     console.print(Panel(head, title="workeradvisor verdict", expand=False), highlight=False)
     console.print("[bold]Actions[/]")
     _actions(analysis, console)

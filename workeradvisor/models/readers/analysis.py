@@ -23,6 +23,7 @@ from workeradvisor.models.decision import (
     PathStep,
     Recommendation,
 )
+from workeradvisor.models.launch import Deploy
 from workeradvisor.models.readers.results import (
     _opt_f,
     _opt_i,
@@ -134,6 +135,7 @@ def analysis_from_dict(data: Any, source: str = "analysis") -> Analysis:
             environment=environment_from_dict(data["environment"]),
             recommendation=recommendation_from_dict(data["recommendation"]),
             notes=tuple(str(n) for n in data.get("notes") or []),
+            deploy=Deploy.from_dict(data.get("deploy")),
         )
     except ConfigError as exc:
         msg = str(exc)
