@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from workeradvisor.models.actions import action_kinds
 from workeradvisor.models.load import LoadResult
-from workeradvisor.models.profile import ProfileResult
+from workeradvisor.models.profile import OperationProfile, ProfileResult
 from workeradvisor.models.scan import ScanResult
 
 # The built-in kinds at import time; code that must see kinds registered later calls action_kinds().
@@ -166,3 +166,4 @@ class Analysis:
     environment: Environment
     recommendation: Recommendation
     notes: tuple[str, ...] = field(default=())
+    operations: tuple[OperationProfile, ...] = ()  # per operation of the mix, when it had several

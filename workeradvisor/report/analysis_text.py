@@ -10,10 +10,13 @@ from rich.table import Table
 from workeradvisor.models.decision import Analysis
 from workeradvisor.report.analysis_common import (
     COMPARE_HEADERS,
+    OPERATION_HEADERS,
     compare_cells,
     environment_line,
     evidence_rows,
     fmt_value,
+    heaviest_operation,
+    operation_rows,
     values_text,
 )
 
@@ -87,6 +90,14 @@ def _print(analysis: Analysis, console: Console) -> None:
         for row in rec.compare:
             t.add_row(*compare_cells(row, rec.threshold("scale_gain_min")))
         console.print(t)
+    if analysis.operations:
+        ops = Table(title="Per operation (each alone at 1 CCU)", title_justify="left")
+        for col in OPERATION_HEADERS:
+            ops.add_column(col, justify="left" if col == "operation" else "right")
+        for cells in operation_rows(analysis):
+            ops.add_row(*cells)
+        console.print(ops)
+        console.print(f"heaviest: {heaviest_operation(analysis)}", highlight=False, markup=False)
     cap = _capacity_table(analysis)
     if cap is not None:
         console.print(cap)
