@@ -39,6 +39,7 @@ from workeradvisor.commands.options import (
 from workeradvisor.commands.progress import PipelineView
 from workeradvisor.environment import detect_environment
 from workeradvisor.errors import UsageError
+from workeradvisor.load.openapi import DEFAULT_METHODS
 from workeradvisor.models.decision import Analysis
 from workeradvisor.orchestrate import PipelineSettings, run_pipeline
 from workeradvisor.orchestrate.pipeline import (
@@ -53,6 +54,7 @@ from workeradvisor.report.output import choose, write_report
 
 FORMATS = tuple(ANALYSIS_FORMATS)
 DEFAULT_CCU_TEXT = ",".join(map(str, DEFAULT_CCUS))
+DEFAULT_METHODS_TEXT = ",".join(DEFAULT_METHODS)
 
 
 def int_list(text: str, flag: str) -> tuple[int, ...]:
@@ -83,16 +85,43 @@ class MeasureFlags:
     profile_seconds: float = DEFAULT_PROFILE_S
     stage_seconds: float = DEFAULT_STAGE_S
     warmup: float = DEFAULT_WARMUP_S
+    openapi: str | None = None
+    access_log: str | None = None
+    methods: str = DEFAULT_METHODS_TEXT
+    header: tuple[str, ...] = ()
 
     def validate(self) -> None:
-        if self.path and self.requests:
-            raise UsageError("give --path or --requests, not both")
+        given = [f for f, v in (("--path", self.path), ("--requests", self.requests),
+                                ("--access-log", self.access_log), ("--openapi", self.openapi)) if v]
+        if len(given) > 1:
+            raise UsageError(f"give one of {', '.join(given)}, not several")
+        if self.access_log and not Path(self.access_log).is_file():
+            raise UsageError(f"--access-log {self.access_log}: no such file")
+        self.method_list()
+        self.header_pairs()
         if self.requests and not Path(self.requests).is_file():
             raise UsageError(f"--requests {self.requests}: no such file")
         if min(self.idle_seconds, self.profile_seconds, self.stage_seconds) <= 0 or self.warmup < 0:
             raise UsageError("window lengths must be > 0 seconds (warm-up >= 0)")
         int_list(self.ccu, "--ccu")
         int_list(self.workers, "--workers")
+
+
+    def method_list(self) -> tuple[str, ...]:
+        methods = tuple(m.strip().upper() for m in self.methods.split(",") if m.strip())
+        bad = [m for m in methods if m not in ("GET", "POST", "PUT", "PATCH", "DELETE")]
+        if not methods or bad:
+            raise UsageError(f"--methods {self.methods!r}: expected some of GET,POST,PUT,PATCH,DELETE")
+        return methods
+
+    def header_pairs(self) -> tuple[tuple[str, str], ...]:
+        pairs = []
+        for h in self.header:
+            name, sep, value = h.partition(":")
+            if not sep or not name.strip():
+                raise UsageError(f"--header {h!r}: expected 'Name: value'")
+            pairs.append((name.strip(), value.strip()))
+        return tuple(pairs)
 
 
 def run(target: str | None, measure: MeasureFlags, flags: DecisionFlags, launch: LaunchFlags | None = None) -> None:
@@ -107,6 +136,8 @@ def run(target: str | None, measure: MeasureFlags, flags: DecisionFlags, launch:
         ccus=int_list(measure.ccu, "--ccu"), workers=int_list(measure.workers, "--workers"),
         idle_s=measure.idle_seconds, profile_s=measure.profile_seconds, stage_s=measure.stage_seconds,
         warmup_s=measure.warmup, options=flags.options(), tree=flags.tree(), downstream=flags.downstream,
+        openapi=measure.openapi, access_log=measure.access_log, methods=measure.method_list(),
+        headers=measure.header_pairs(),
     )
     view = PipelineView()
     try:
@@ -129,6 +160,16 @@ IdleOpt = Annotated[float, typer.Option("--idle-seconds", help="Idle profile win
 ProfileOpt = Annotated[float, typer.Option("--profile-seconds", help="1-CCU profiled run window.")]
 StageOpt = Annotated[float, typer.Option("--stage-seconds", help="Measured seconds per CCU stage.")]
 WarmupOpt = Annotated[float, typer.Option("--warmup", help="Unmeasured seconds before each stage.")]
+OpenapiOpt = Annotated[str | None, typer.Option(
+    "--openapi", metavar="FILE|URL", help="OpenAPI document to build the request mix from (default: the app's "
+    "/openapi.json when it serves one; else the scan's simple GET routes).")]
+AccessLogOpt = Annotated[str | None, typer.Option(
+    "--access-log", metavar="FILE",
+    help="Replay the mix of a uvicorn, nginx/Apache combined or JSON-lines access log.")]
+MethodsOpt = Annotated[str, typer.Option(
+    "--methods", help="Operations of the OpenAPI document to load (DELETE only when named).")]
+HeaderOpt = Annotated[list[str] | None, typer.Option(
+    "--header", metavar="'NAME: VALUE'", help="Header sent with every request, e.g. for auth. Repeatable.")]
 TargetArg = Annotated[str | None, typer.Argument(help="The app: path/to/file.py:app or package.module:app "
                                               "(optional with --cmd or --url: then it is only scanned).")]
 
@@ -164,11 +205,15 @@ def analyze(
     url: UrlOpt = None,
     pid: AttachPidOpt = None,
     allow_remote: AllowRemoteOpt = False,
+    openapi: OpenapiOpt = None,
+    access_log: AccessLogOpt = None,
+    methods: MethodsOpt = DEFAULT_METHODS_TEXT,
+    header: HeaderOpt = None,
 ) -> None:
     """Measure the app (uvicorn, gunicorn, your --cmd, or a running server with --url) and recommend a
     worker count, with the evidence."""
     measure = MeasureFlags(app_dir, tuple(path or ()), requests, ccu, workers, idle_seconds, profile_seconds,
-                           stage_seconds, warmup)
+                           stage_seconds, warmup, openapi, access_log, methods, tuple(header or ()))
     flags = DecisionFlags(target_rps, target_ccu, p99_slo, tuple(threshold or ()), decision, downstream, cores,
                           memory, no_refactor, fmt, output)
     run(target, measure, flags, LaunchFlags(python, server, cmd, tuple(env or ()), env_file, url, pid, allow_remote))

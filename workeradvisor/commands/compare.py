@@ -13,10 +13,15 @@ import typer
 
 from workeradvisor.commands.analyze import (
     DEFAULT_CCU_TEXT,
+    DEFAULT_METHODS_TEXT,
+    AccessLogOpt,
     AppDirOpt,
     CcuOpt,
+    HeaderOpt,
     IdleOpt,
     MeasureFlags,
+    MethodsOpt,
+    OpenapiOpt,
     PathOpt,
     ProfileOpt,
     RequestsOpt,
@@ -78,10 +83,14 @@ def compare(
     cmd: CmdOpt = None,
     env: EnvOpt = None,
     env_file: EnvFileOpt = None,
+    openapi: OpenapiOpt = None,
+    access_log: AccessLogOpt = None,
+    methods: MethodsOpt = DEFAULT_METHODS_TEXT,
+    header: HeaderOpt = None,
 ) -> None:
     """Load test several worker counts side by side and apply the seed's gain rule (scale_gain_min)."""
     measure = MeasureFlags(app_dir, tuple(path or ()), requests, ccu, workers, idle_seconds, profile_seconds,
-                           stage_seconds, warmup)
+                           stage_seconds, warmup, openapi, access_log, methods, tuple(header or ()))
     flags = DecisionFlags(target_rps, target_ccu, p99_slo, tuple(threshold or ()), decision, downstream, cores,
                           memory, no_refactor, fmt, output)
     run(target, measure, flags, LaunchFlags(python, server, cmd, tuple(env or ()), env_file))

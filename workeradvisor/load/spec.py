@@ -51,8 +51,10 @@ def build_plan(
     headers: Mapping[str, str] | None = None,
     json_body: str | None = None,
     allow_remote: bool = False,
+    requests: Sequence[RequestTemplate] = (),
 ) -> RequestPlan:
-    """Validate the target (loopback only unless ``allow_remote``) and the requests to send."""
+    """Validate the target (loopback only unless ``allow_remote``) and the requests to send:
+    ``requests`` (pre-built, e.g. from an OpenAPI document or access log), a spec file, or paths."""
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"URL {base_url!r} must look like http://127.0.0.1:8000")
@@ -66,7 +68,10 @@ def build_plan(
     base_path = parts.path.rstrip("/")
     if not spec_file and tuple(paths or ("/",)) == ("/",) and (base_path or parts.query):
         paths, base_path = ((base_path or "/") + (f"?{parts.query}" if parts.query else ""),), ""
-    if spec_file:
+    if requests:
+        reqs = tuple(_template(t.name, t.method, base_path + t.path, dict(t.headers), t.body, t.weight)
+                     for t in requests)
+    elif spec_file:
         reqs = load_spec(spec_file, base_path, dict(headers or {}))
     else:
         if json_body is not None:

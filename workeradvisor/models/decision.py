@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from workeradvisor.models.actions import action_kinds
 from workeradvisor.models.launch import Deploy
 from workeradvisor.models.load import LoadResult
-from workeradvisor.models.profile import ProfileResult
+from workeradvisor.models.profile import OperationProfile, ProfileResult
 from workeradvisor.models.scan import ScanResult
 
 # The built-in kinds at import time; code that must see kinds registered later calls action_kinds().
@@ -168,3 +168,4 @@ class Analysis:
     recommendation: Recommendation
     notes: tuple[str, ...] = field(default=())
     deploy: Deploy | None = None  # how it ran and the command line to deploy
+    operations: tuple[OperationProfile, ...] = ()  # per operation of the mix, when it had several

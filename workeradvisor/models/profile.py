@@ -91,6 +91,29 @@ class IdleReport:
 
 
 @dataclass(frozen=True)
+class OperationProfile:
+    """One operation of the request mix measured alone at 1 CCU: loop CPU per request (schedstat of
+    the loop thread, as the headline figures) and latency, and its weight in the mix."""
+
+    name: str  # "POST /quotes"
+    requests: int
+    loop_cpu_s_per_request: float
+    mean_latency_ms: float
+    weight: float  # share of the mix's requests, 0..1
+
+    def to_dict(self) -> dict[str, object]:
+        return {"name": self.name, "requests": self.requests,
+                "loop_cpu_ms_per_request": round(self.loop_cpu_s_per_request * 1000, 3),
+                "mean_latency_ms": round(self.mean_latency_ms, 3), "weight": round(self.weight, 4)}
+
+
+def loop_cpu_shares(ops: tuple[OperationProfile, ...]) -> dict[str, float]:
+    """Each operation's share of the loop's CPU at the mix's weights (sums to 1)."""
+    total = sum(o.loop_cpu_s_per_request * o.weight for o in ops)
+    return {o.name: (o.loop_cpu_s_per_request * o.weight / total if total > 0 else 0.0) for o in ops}
+
+
+@dataclass(frozen=True)
 class ProfileResult:
     target: str
     workers: tuple[WorkerProfile, ...]

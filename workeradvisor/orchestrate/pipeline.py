@@ -20,13 +20,15 @@ from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, WorkerAdvisorErr
 from workeradvisor.launch import RunningServer, parse_target, serve
 from workeradvisor.launchmodes import LaunchSpec
 from workeradvisor.load import LoadInterrupted, build_plan, run_ladder
+from workeradvisor.load.openapi import DEFAULT_METHODS
 from workeradvisor.models.decision import Analysis, Environment
-from workeradvisor.models.load import LoadResult, RequestPlan
-from workeradvisor.models.profile import ProfileResult
+from workeradvisor.models.load import LoadResult, RequestPlan, RequestTemplate
+from workeradvisor.models.profile import OperationProfile, ProfileResult
 from workeradvisor.models.scan import ScanResult
 from workeradvisor.orchestrate.events import Events, QuietEvents
 from workeradvisor.orchestrate.launching import deploy_info, label, resolve_launch, with_predictions
 from workeradvisor.orchestrate.sources import choose_paths, source_paths
+from workeradvisor.orchestrate.traffic import Traffic, access_log_traffic, openapi_traffic
 from workeradvisor.profile import profile_server
 from workeradvisor.scan import scan_paths
 
@@ -41,6 +43,8 @@ DEFAULT_PROFILE_S = 3.0
 DEFAULT_ATTRIBUTION_S = 1.5
 DEFAULT_STAGE_S = 5.0
 DEFAULT_WARMUP_S = 1.0
+OPERATION_S = 1.5  # each operation of a mix, measured alone at 1 CCU for the per-operation breakdown
+MAX_OPERATIONS = 12  # the most weighted; the rest are named in a note
 PROFILE_CCU = 1  # the request CPU ratio is meant at low concurrency: 2 CCU already halves a CPU-bound ratio
 
 STEPS = ("scan", "launch", "idle profile", "profiled run", "load ladder", "decision")
@@ -65,6 +69,10 @@ class PipelineSettings:
     tree: DecisionTree | None = None
     downstream: str | None = None
     launch: LaunchSpec = field(default_factory=LaunchSpec)  # uvicorn | gunicorn | --cmd | attach, --python, --env
+    openapi: str | None = None  # file or URL; None: the app's /openapi.json when it serves one
+    access_log: str | None = None
+    methods: tuple[str, ...] = DEFAULT_METHODS
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -77,6 +85,9 @@ class PipelineState:
     notes: list[str] = field(default_factory=list)
     finished: list[str] = field(default_factory=list)
     paths: tuple[str, ...] = ()
+    traffic: tuple[RequestTemplate, ...] = ()  # from an OpenAPI document or access log
+    operations: list[OperationProfile] = field(default_factory=list)
+    routes_why: str = ""  # which GET routes the scan chose, said when no OpenAPI document replaces them
     interrupted_in: str = ""  # the step Ctrl-C stopped
     failure: WorkerAdvisorError | None = None  # e.g. the app died mid-run
     launch: LaunchSpec | None = None  # the resolved launch (interpreter found), for the deploy line
@@ -145,6 +156,8 @@ def _ladder(pid: int, base_url: str, workers: int, settings: PipelineSettings, s
 
 def _plan(base_url: str, settings: PipelineSettings, state: PipelineState) -> RequestPlan:
     remote = settings.launch.allow_remote
+    if state.traffic:
+        return build_plan(base_url, requests=state.traffic, allow_remote=remote)
     if settings.spec_file:
         return build_plan(base_url, spec_file=settings.spec_file, allow_remote=remote)
     return build_plan(base_url, paths=state.paths, allow_remote=remote)
@@ -170,12 +183,20 @@ def _run_steps(settings: PipelineSettings, machine: Environment, state: Pipeline
                ready_timeout_s=settings.ready_timeout_s) as server:
         state.finished.append("launch")
         events.done("launch", f"pid {server.pid} on {server.base_url}, workers {server.worker_pids()}")
+        if not (settings.spec_file or settings.paths or settings.access_log):
+            found = openapi_traffic(server.base_url, settings.openapi, settings.methods, dict(settings.headers))
+            if found is not None:
+                state.paths = ()
+                _use(found, state, events)
+            elif state.routes_why:
+                _use(Traffic((), (state.routes_why,)), state, events)
         events.step("idle profile", f"{settings.idle_s:g} s with no traffic")
         _profile(server.pid, settings, state, idle=True)
         state.finished.append("idle profile")
         events.done("idle profile", _idle_summary(state.profiles[-1]))
         events.step("profiled run", f"{PROFILE_CCU} CCU for {settings.profile_s:g} s")
         _profile(server.pid, settings, state, idle=False, plan=_plan(server.base_url, settings, state))
+        _per_operation(server.pid, server.base_url, settings, state, events)
         state.finished.append("profiled run")
         events.done("profiled run", _run_summary(state.profiles[-1]))
         if launch.mode == "attach":
@@ -204,6 +225,8 @@ def _scan(source: Path | None, settings: PipelineSettings, state: PipelineState,
         state.paths = settings.paths or ("/",)
         if settings.spec_file:
             state.notes.append(f"requests from {settings.spec_file}")
+        elif settings.access_log:
+            _use(access_log_traffic(settings.access_log, headers=dict(settings.headers)), state, events)
         return
     events.step("scan", f"{source}")
     state.scan = scan_paths([str(p) for p in source_paths(source)])
@@ -211,12 +234,46 @@ def _scan(source: Path | None, settings: PipelineSettings, state: PipelineState,
         state.notes.append(f"requests from {settings.spec_file}")
     elif settings.paths:
         state.paths = settings.paths
+    elif settings.access_log:
+        _use(access_log_traffic(settings.access_log, headers=dict(settings.headers)), state, events)
     else:
-        state.paths, why = choose_paths(state.scan.routes)
-        state.notes.append(why)
-        events.note(why)
+        state.paths, state.routes_why = choose_paths(state.scan.routes)  # said if no OpenAPI document replaces them
     state.finished.append("scan")
     events.done("scan", f"{state.scan.files_scanned} file(s), {len(state.scan.findings)} finding(s)")
+
+
+def _per_operation(pid: int, base_url: str, settings: PipelineSettings, state: PipelineState,
+                   events: Events) -> None:
+    """Each operation alone at 1 CCU: which endpoint burns the loop, from the same schedstat figures."""
+    weights: dict[str, float] = {}
+    for t in state.traffic:
+        weights[t.name] = weights.get(t.name, 0.0) + t.weight
+    if len(weights) < 2:
+        return
+    total = sum(weights.values())
+    names = sorted(weights, key=lambda n: -weights[n])
+    if len(names) > MAX_OPERATIONS:
+        state.notes.append(f"per-operation breakdown: the {MAX_OPERATIONS} most weighted operations; not measured "
+                           f"alone: {', '.join(names[MAX_OPERATIONS:])}")
+    for name in names[:MAX_OPERATIONS]:
+        plan = build_plan(base_url, requests=[t for t in state.traffic if t.name == name],
+                          allow_remote=settings.launch.allow_remote)
+        result = profile_server(pid, duration_s=OPERATION_S, plan=plan, attribution=False, ccu=PROFILE_CCU)
+        pr = result.per_request
+        if pr is None or pr.requests == 0:
+            state.notes.append(f"per-operation breakdown: {name} completed no request alone")
+            continue
+        state.operations.append(OperationProfile(name, pr.requests, pr.loop_cpu_s_per_request, pr.mean_latency_ms,
+                                                 weights[name] / total))
+        events.note(f"{name}: {pr.loop_cpu_s_per_request * 1000:.1f} ms loop CPU per "
+                    f"{pr.mean_latency_ms:.1f} ms request")
+
+
+def _use(traffic: Traffic, state: PipelineState, events: Events) -> None:
+    state.traffic = traffic.requests
+    for note in traffic.notes:
+        state.notes.append(note)
+        events.note(note)
 
 
 def _idle_summary(p: ProfileResult) -> str:
@@ -262,7 +319,7 @@ def run_pipeline(settings: PipelineSettings, env: Environment, events: Events | 
     notes = [*state.notes, f"analyze ran for {elapsed:.0f} s"]
     if state.paths:
         notes.insert(0, f"loaded paths: {', '.join(state.paths)}")
-    analysis = replace(analysis, notes=tuple(notes))
+    analysis = replace(analysis, notes=tuple(notes), operations=tuple(state.operations))
     if state.launch is not None:
         analysis = with_predictions(replace(analysis, deploy=deploy_info(state.launch, settings, analysis)),
                                     state.attached_workers, settings.workers, machine or env)

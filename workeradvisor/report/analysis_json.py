@@ -26,6 +26,7 @@ from workeradvisor.models.readers import (  # noqa: F401 - re-exported for calle
     recommendation_from_dict,
 )
 from workeradvisor.report import load_json, profile_json
+from workeradvisor.report.analysis_common import heaviest_operation
 
 SCHEMA = "workeradvisor.analysis/1"
 
@@ -123,6 +124,8 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         "recommendation": recommendation_dict(analysis.recommendation),
         "notes": list(analysis.notes),
         "deploy": analysis.deploy.to_dict() if analysis.deploy else None,
+        "operations": [o.to_dict() for o in analysis.operations],
+        "heaviest_operation": heaviest_operation(analysis),
     }
 
 

@@ -11,10 +11,13 @@ from workeradvisor.models.load import LoadResult
 from workeradvisor.report.analysis_common import (
     COMPARE_HEADERS,
     NOT_MEASURED,
+    OPERATION_HEADERS,
     compare_cells,
     environment_line,
     evidence_rows,
     fmt_value,
+    heaviest_operation,
+    operation_rows,
     values_text,
     workers_of,
 )
@@ -115,6 +118,9 @@ def render(analysis: Analysis) -> str:
         rows = rec.compare
         out += [decision_matrix_chart([r.workers for r in rows], [r.rps for r in rows], [r.p99_ms for r in rows],
                                       rows[0].ccu)]
+    if analysis.operations:
+        out += ["## Per operation", "", f"Each operation alone at 1 CCU. Heaviest: {heaviest_operation(analysis)}.",
+                ""] + _table(list(OPERATION_HEADERS), operation_rows(analysis))
     cap = rec.capacity
     if cap is not None and cap.cpu_s_per_request:
         out += ["## Capacity model", "",

@@ -11,10 +11,13 @@ from workeradvisor.models.decision import Analysis
 from workeradvisor.report.analysis_common import (
     COMPARE_HEADERS,
     NOT_MEASURED,
+    OPERATION_HEADERS,
     compare_cells,
     environment_line,
     evidence_rows,
     fmt_value,
+    heaviest_operation,
+    operation_rows,
     values_text,
 )
 from workeradvisor.report.text_fit import Cell, Col, labelled, print_table, report_console
@@ -89,6 +92,11 @@ def _print(analysis: Analysis, console: Console) -> None:
         gain_min = rec.threshold("scale_gain_min")
         print_table(console, "Decision matrix (seed 000)", cols,
                     [list(compare_cells(r, gain_min)) for r in rec.compare])
+    if analysis.operations:
+        cols = [Col(h, 1 if h == "operation" else 0, "left" if h == "operation" else "right")
+                for h in OPERATION_HEADERS]
+        print_table(console, "Per operation (each alone at 1 CCU)", cols, [list(r) for r in operation_rows(analysis)])
+        console.print(Text(f"heaviest: {heaviest_operation(analysis)}"), highlight=False)
     _capacity(analysis, console)
     print_table(console, "Decision path (rules/decision.yaml)", PATH_COLUMNS, _path_rows(analysis))
     for note in (*rec.notes, *analysis.notes):

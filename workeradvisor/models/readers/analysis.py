@@ -24,6 +24,7 @@ from workeradvisor.models.decision import (
     Recommendation,
 )
 from workeradvisor.models.launch import Deploy
+from workeradvisor.models.profile import OperationProfile
 from workeradvisor.models.readers.results import (
     _opt_f,
     _opt_i,
@@ -121,6 +122,11 @@ def recommendation_from_dict(d: Mapping[str, Any]) -> Recommendation:
         raise ConfigError(f"recommendation: missing or bad field {exc}") from None
 
 
+def _operation(o: Mapping[str, Any]) -> OperationProfile:
+    return OperationProfile(str(o["name"]), int(o.get("requests", 0)), float(o["loop_cpu_ms_per_request"]) / 1000,
+                            float(o.get("mean_latency_ms", 0.0)), float(o.get("weight", 0.0)))
+
+
 def analysis_from_dict(data: Any, source: str = "analysis") -> Analysis:
     """A saved analysis back into models; any structural problem is a ConfigError naming ``source``."""
     if not isinstance(data, Mapping) or "recommendation" not in data or "environment" not in data:
@@ -136,6 +142,7 @@ def analysis_from_dict(data: Any, source: str = "analysis") -> Analysis:
             recommendation=recommendation_from_dict(data["recommendation"]),
             notes=tuple(str(n) for n in data.get("notes") or []),
             deploy=Deploy.from_dict(data.get("deploy")),
+            operations=tuple(_operation(o) for o in data.get("operations") or [] if isinstance(o, Mapping)),
         )
     except ConfigError as exc:
         msg = str(exc)
