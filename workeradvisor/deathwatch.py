@@ -29,7 +29,7 @@ import tempfile
 import threading
 
 PR_SET_PDEATHSIG = 1
-KINDS = ("uvicorn", "load", "pyspy")
+KINDS = ("uvicorn", "server", "load", "pyspy")
 _NAME = re.compile(r"^workeradvisor-(?:uvicorn|load|pyspy)-(\d+)-")
 
 TRAMPOLINE = (
