@@ -62,8 +62,6 @@ def test_check_walk_order_and_skips(tmp_path: Path) -> None:
     assert got == ["a/Dockerfile", "a/z/Procfile", "b/Dockerfile"]
 
 
-@pytest.mark.xfail(raises=RecursionError, strict=False,
-                   reason="scan/discover.py (H3) walks recursively; the integrator removes this when it is iterative")
 def test_scan_walks_1000_nested_directories(tmp_path: Path, deep: Path) -> None:
     from workeradvisor.scan import discover as scan_discover
 
@@ -107,3 +105,20 @@ def test_20mb_kubernetes_yaml_within_budget(tmp_path: Path) -> None:
     elapsed = time.process_time() - start
     assert not problems and len(units) > 40_000
     assert elapsed < 60, f"{elapsed:.1f} s of CPU for one 20 MB Kubernetes file"
+
+
+def test_a_fifo_named_gitignore_does_not_hang_the_scan(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    from workeradvisor.scan import discover as scan_discover
+
+    os.mkfifo(tmp_path / ".gitignore")
+    (tmp_path / "app.py").write_text("async def ok():\n    return 1\n")
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("scan hung on the FIFO")))
+    signal.alarm(10)
+    try:
+        files, _errors = scan_discover.discover([tmp_path], cwd=str(tmp_path))
+    finally:
+        signal.alarm(0)
+    assert [f.display for f in files] == ["app.py"]

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
 
+from workeradvisor.errors import ConfigError
 from workeradvisor.models.scan import ScanError
+from workeradvisor.safeio import MAX_CONFIG_FILE, read_bounded
 from workeradvisor.scan import known
 from workeradvisor.scan.resolve import module_name_for
 
@@ -63,10 +65,9 @@ def _module(path: str, root: str, cwd: str, src_roots: tuple[str, ...] = ()) -> 
 
 def _load_gitignore(directory: str) -> _Spec | None:
     path = os.path.join(directory, ".gitignore")
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            lines = fh.read().splitlines()
-    except OSError:
+    try:  # bounded and regular files only: a FIFO named .gitignore must not hang the scan
+        lines = read_bounded(path, ".gitignore", MAX_CONFIG_FILE, errors="replace").splitlines()
+    except (ConfigError, OSError):
         return None
     return (directory, pathspec.GitIgnoreSpec.from_lines(lines))
 
@@ -117,22 +118,34 @@ class _Walker:
         self.files.append(SourceFile(path, display_path(path, self.cwd), _module(path, root, self.cwd, self.src_roots),
                                      rel))
 
-    def walk(self, directory: str, root: str, specs: list[_Spec], active: set[str]) -> int:
-        """Walk one directory; returns the number of Python files found below it."""
+    def _open(self, directory: str, specs: list[_Spec]) -> tuple[Iterator[os.DirEntry[str]], list[_Spec]] | None:
+        """The directory's entries in name order, and the ignore specs that apply below it."""
         try:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             self.error(directory, f"cannot read directory: {exc.strerror or exc}")
-            return 0
+            return None
         if not entries:
             self.empty.add(directory)  # skipped silently, as ruff and flake8 do
-            return 0
+            return None
         own = _load_gitignore(directory)
-        if own:
-            specs = [*specs, own]
+        return iter(entries), ([*specs, own] if own else specs)
+
+    def walk(self, top: str, root: str, specs: list[_Spec], active: set[str]) -> int:
+        """Walk a tree depth-first in name order with an explicit stack (no recursion limit: a
+        1,000-deep tree is fine); returns the number of Python files found below it."""
+        opened = self._open(top, specs)
+        if opened is None:
+            return 0
+        stack = [(opened[0], opened[1], active)]
         found = 0
-        for entry in entries:
+        while stack:
+            entries, specs, active = stack[-1]
+            entry = next(entries, None)
+            if entry is None:
+                stack.pop()
+                continue
             path = entry.path
             try:
                 is_dir = entry.is_dir()  # follows symlinks
@@ -156,7 +169,9 @@ class _Walker:
                 if real in active:
                     self.error(path, "symlink loop (points back to a parent directory); skipped")
                     continue
-                found += self.walk(path, root, specs, active | {real})
+                below = self._open(path, specs)
+                if below is not None:
+                    stack.append((below[0], below[1], active | {real}))
             elif entry.name.endswith(".py") and not _ignored(path, False, specs + self.exclude):
                 self.add_file(path, root)
                 found += 1
