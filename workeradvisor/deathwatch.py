@@ -36,7 +36,7 @@ TRAMPOLINE = (
     "import ctypes,os,signal,sys\n"
     "if ctypes.CDLL(None).prctl(1,signal.SIGKILL,0,0,0)!=0:sys.exit('workeradvisor: prctl(PR_SET_PDEATHSIG) failed')\n"
     "if os.getppid()!=int(sys.argv[1]):os._exit(137)\n"
-    "try:os.execv(sys.argv[2],sys.argv[2:])\n"
+    "try:os.execvp(sys.argv[2],sys.argv[2:])\n"
     "except OSError as e:sys.exit(f'workeradvisor: cannot run {sys.argv[2]}: {e.strerror}')\n"
 )
 

@@ -137,7 +137,7 @@ class LaunchFlags:
         if self.url and (self.python or self.server != "uvicorn" or self.env or self.env_file):
             raise UsageError("--url attaches to a running server: --python, --server and --env do not apply")
         if target is None and not (self.cmd or self.url):
-            raise UsageError("give TARGET (path/to/file.py:app), --cmd COMMAND or --url URL")
+            raise UsageError("give TARGET (path/to/file.py:app), --cmd COMMAND or --url URL (see --help)")
         if self.url:
             from workeradvisor.load import build_plan  # the loopback rule of `load`, unchanged
 

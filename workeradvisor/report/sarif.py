@@ -59,8 +59,11 @@ def _uri(path: str, root: str | None) -> str:
 
 
 def _text(text: str) -> str:
-    """Message text as valid Unicode (a path may carry undecodable bytes as surrogate escapes)."""
-    return text.encode("utf-8", "replace").decode("utf-8")
+    """Message text as valid Unicode: undecodable file-name bytes (surrogate escapes) shown as ``\\xff``."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that is not an escaped byte
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _plain(text: str) -> str:

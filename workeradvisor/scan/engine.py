@@ -71,6 +71,11 @@ def _init_worker(index: RuleIndex, tokens: frozenset[str]) -> None:
     stops the pool itself: a worker that caught SIGINT mid-``put`` could block the parent's join."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     deathwatch.set_pdeathsig_here()
+    # Results and per-file errors come back as data; a worker stopped mid-send (Ctrl-C) must not
+    # print multiprocessing's BrokenPipe traceback into the user's terminal.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
     _init(index, tokens, True)
 
 
