@@ -169,3 +169,15 @@ class Analysis:
     notes: tuple[str, ...] = field(default=())
     deploy: Deploy | None = None  # how it ran and the command line to deploy
     operations: tuple[OperationProfile, ...] = ()  # per operation of the mix, when it had several
+
+
+@dataclass(frozen=True)
+class NoVerdict:
+    """Why the engine gives no recommendation: the evidence a verdict would rest on is missing.
+
+    ``reason`` is one plain sentence that names the fix; ``evidence_missing`` names each piece of
+    evidence that could not be gathered (e.g. "a load stage with completed requests").
+    """
+
+    reason: str
+    evidence_missing: tuple[str, ...] = ()
