@@ -1,0 +1,111 @@
+"""Interleaved repeated trials for worker-count comparisons: A B, B A, A B ... at one CCU.
+
+Why interleave: one ladder per worker count, run one after the other, compares two moments of a
+host as much as two worker counts (a busy box showed a second worker "gaining" -4% to +13%). Short
+trials in rounds, each round measuring every count, give paired ratios whose spread is the noise
+of one trial; ``decide.stats`` turns them into an interval and the 30% rule's outcome.
+
+Why counterbalance (A B, then B A): a host that warms up, or a queue that grows, over the run
+would otherwise always favour the count measured second; alternating the order cancels a linear
+drift across rounds.
+
+Why keep every server up and pause the idle ones (SIGSTOP, then SIGCONT, by PID): restarting a
+server per trial costs seconds each, and a resident server's idle threads (a telemetry loop) would
+otherwise burn CPU during the other count's trial. Paused processes use no CPU; they are always
+resumed, even on Ctrl-C, before ``serve`` stops them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from workeradvisor import procstat
+from workeradvisor.hostnoise import HostNoiseSampler
+from workeradvisor.models.load import StageResult
+from workeradvisor.models.verdict import HostNoise
+
+DEFAULT_PAIRS = 3
+TRIAL_ERROR_MAX = 0.01  # a trial with more failures than this does not measure throughput
+
+
+@dataclass(frozen=True)
+class Trial:
+    round: int
+    workers: int
+    stage: StageResult
+    noise: HostNoise | None = None
+
+    @property
+    def usable(self) -> bool:
+        """A trial measures the server when requests completed, few failed and the client kept up."""
+        s = self.stage
+        return s.requests > 0 and s.rps > 0 and not s.generator_bound and s.error_fraction <= TRIAL_ERROR_MAX
+
+
+def trial_order(counts: Sequence[int], pairs: int) -> list[tuple[int, int]]:
+    """(round, workers) in measuring order: ascending in even rounds, descending in odd ones."""
+    ordered = sorted(set(counts))
+    return [(r, w) for r in range(pairs) for w in (ordered if r % 2 == 0 else ordered[::-1])]
+
+
+def run_trials(counts: Sequence[int], pairs: int, measure: Callable[[int], tuple[StageResult, HostNoise | None]],
+               on_trial: Callable[[Trial], None] | None = None) -> list[Trial]:
+    """Measure every count once per round, in ``trial_order``; ``measure(workers)`` runs one trial."""
+    trials = []
+    for r, w in trial_order(counts, pairs):
+        stage, noise = measure(w)
+        trial = Trial(r, w, stage, noise)
+        trials.append(trial)
+        if on_trial is not None:
+            on_trial(trial)
+    return trials
+
+
+def series(trials: Sequence[Trial]) -> tuple[dict[int, list[float]], dict[int, list[float]]]:
+    """RPS and p99 per worker count, indexed by round (NaN for an unusable trial, so pairs stay aligned
+    and ``decide.stats`` drops the pair)."""
+    rounds = 1 + max((t.round for t in trials), default=-1)
+    rps: dict[int, list[float]] = {}
+    p99: dict[int, list[float]] = {}
+    for t in trials:
+        rps.setdefault(t.workers, [math.nan] * rounds)[t.round] = t.stage.rps if t.usable else math.nan
+        p99.setdefault(t.workers, [math.nan] * rounds)[t.round] = t.stage.latency_ms.p99 if t.usable else math.nan
+    return rps, p99
+
+
+def worst_noise(trials: Sequence[Trial]) -> HostNoise | None:
+    """The noisiest trial window (most CPU used by other processes), what confidence should reflect."""
+    seen = [t.noise for t in trials if t.noise is not None]
+    return max(seen, key=lambda n: (n.other_cpu_percent, n.steal_percent), default=None)
+
+
+@contextlib.contextmanager
+def paused(root_pids: Sequence[int]) -> Iterator[None]:
+    """SIGSTOP each server (supervisor and workers, by PID) for the block; always SIGCONT after."""
+    pids = [pid for root in root_pids for pid, _ in procstat.server_pids(root)]
+    stopped = []
+    try:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+                stopped.append(pid)
+        yield
+    finally:
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+
+def measured(run: Callable[[], StageResult]) -> tuple[StageResult, HostNoise | None]:
+    """Run one trial inside a host-noise window."""
+    sampler = HostNoiseSampler().start()
+    try:
+        stage = run()
+    finally:
+        noise = sampler.stop()
+    return stage, noise
