@@ -21,11 +21,13 @@ import contextlib
 import math
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from workeradvisor import procstat
 from workeradvisor.hostnoise import HostNoiseSampler
+from workeradvisor.launch import RunningServer, serve
+from workeradvisor.load import RequestPlan, run_stage
 from workeradvisor.models.load import StageResult
 from workeradvisor.models.verdict import HostNoise
 
@@ -96,7 +98,9 @@ def paused(root_pids: Sequence[int]) -> Iterator[None]:
                 stopped.append(pid)
         yield
     finally:
-        for pid in stopped:
+        # Workers first, then the supervisor: uvicorn's supervisor pings its workers with a 5 s timeout,
+        # so it must find them running (and its ping answered) when it wakes.
+        for pid in reversed(stopped):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGCONT)
 
@@ -109,3 +113,42 @@ def measured(run: Callable[[], StageResult]) -> tuple[StageResult, HostNoise | N
     finally:
         noise = sampler.stop()
     return stage, noise
+
+
+@dataclass(frozen=True)
+class TrialSettings:
+    ccu: int
+    pairs: int = DEFAULT_PAIRS
+    stage_s: float = 2.0
+    warmup_s: float = 0.5
+    timeout_s: float = 10.0
+    ready_timeout_s: float = 30.0
+
+
+def run_worker_trials(
+    target: str,
+    app_dir: str | None,
+    counts: Sequence[int],
+    plan_for: Callable[[str], RequestPlan],
+    settings: TrialSettings,
+    *,
+    running: Mapping[int, RunningServer] | None = None,
+    on_trial: Callable[[Trial], None] | None = None,
+) -> list[Trial]:
+    """Start a server per worker count (reusing ``running`` ones), then measure them in counterbalanced
+    rounds, the others paused. Every server started here is stopped by ``serve`` on the way out."""
+    with contextlib.ExitStack() as stack:
+        servers = dict(running or {})
+        for w in sorted(set(counts)):
+            if w not in servers:
+                servers[w] = stack.enter_context(serve(target, app_dir=app_dir, workers=w,
+                                                       ready_timeout_s=settings.ready_timeout_s))
+
+        def measure(workers: int) -> tuple[StageResult, HostNoise | None]:
+            server = servers[workers]
+            with paused([s.pid for w, s in servers.items() if w != workers and w in counts]):
+                return measured(lambda: run_stage(plan_for(server.base_url), ccu=settings.ccu,
+                                                  duration_s=settings.stage_s, warmup_s=settings.warmup_s,
+                                                  timeout_s=settings.timeout_s, server_pid=server.pid))
+
+        return run_trials(counts, settings.pairs, measure, on_trial)
