@@ -64,15 +64,17 @@ def test_sampler_counts_cpu_outside_our_processes_as_other() -> None:
             sum(i * i for i in range(1000))
 
     sampler = HostNoiseSampler(interval_s=0.1, pids=lambda: []).start()
+    cpu0, wall0 = time.process_time(), time.monotonic()
     t = threading.Thread(target=burn)
     t.start()
     time.sleep(0.6)
     stop.set()
     t.join()
+    burned = (time.process_time() - cpu0) / (time.monotonic() - wall0) * 100.0  # what the burn really got
     noise = sampler.stop()
     assert noise is not None
     assert noise.own_cpu_percent == 0.0
-    assert noise.other_cpu_percent >= 40.0  # most of a core, less scheduling slack
+    assert burned > 10.0 and noise.other_cpu_percent >= 0.7 * burned
 
 
 def test_sampler_counts_our_own_burn_as_ours() -> None:
@@ -83,12 +85,13 @@ def test_sampler_counts_our_own_burn_as_ours() -> None:
             sum(i * i for i in range(1000))
 
     sampler = HostNoiseSampler(interval_s=0.1).start()
+    cpu0, wall0 = time.process_time(), time.monotonic()
     t = threading.Thread(target=burn)
     t.start()
     time.sleep(0.6)
     stop.set()
     t.join()
+    burned = (time.process_time() - cpu0) / (time.monotonic() - wall0) * 100.0
     noise = sampler.stop()
     assert noise is not None
-    assert noise.own_cpu_percent >= 40.0
-    assert noise.own_cpu_percent > noise.other_cpu_percent
+    assert burned > 10.0 and 0.7 * burned <= noise.own_cpu_percent <= 1.5 * burned + 5.0
