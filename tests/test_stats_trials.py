@@ -22,7 +22,7 @@ def test_drift_cancels_with_counterbalancing() -> None:
     """The host slows 10% per trial; 2 workers are truly 1.5x. Ratios stay near 1.5 either way round."""
     clock = {"t": 0}
 
-    def measure(workers: int):  # noqa: ANN202
+    def measure(workers: int):
         clock["t"] += 1
         rps = 100.0 * (1.5 if workers == 2 else 1.0) * (0.9 ** clock["t"])
         return stage(60, rps, 10, 20, 50), None

@@ -75,8 +75,9 @@ def series(trials: Sequence[Trial]) -> tuple[dict[int, list[float]], dict[int, l
     rps: dict[int, list[float]] = {}
     p99: dict[int, list[float]] = {}
     for t in trials:
+        tail = t.stage.latency_ms.p99
         rps.setdefault(t.workers, [math.nan] * rounds)[t.round] = t.stage.rps if t.usable else math.nan
-        p99.setdefault(t.workers, [math.nan] * rounds)[t.round] = t.stage.latency_ms.p99 if t.usable else math.nan
+        p99.setdefault(t.workers, [math.nan] * rounds)[t.round] = tail if t.usable and tail is not None else math.nan
     return rps, p99
 
 
