@@ -26,3 +26,20 @@ def test_threshold_not_compared_on_the_path_does_not_count() -> None:
     assert borderline_measurements(near_low, (WORKLOAD,), THRESHOLDS) == ()
     blocked = {"blocked_share": Interval(0.06, 0.03, 0.09, 40)}
     assert borderline_measurements(blocked, (WORKLOAD,), THRESHOLDS) == ()
+
+
+def test_classification_intervals_from_the_profile() -> None:
+    from dataclasses import replace
+
+    from decide_factories import profile
+
+    from workeradvisor.decide.borderline import classification_intervals
+
+    p = profile(cpu_ratio=0.72, blocked=0.06)
+    assert classification_intervals(p) == {}  # no sub-windows, no tick count: no interval
+    p = replace(p, per_request=replace(p.per_request, ratio_blocks=(0.66, 0.70, 0.78, 0.74, 0.69, 0.75)),
+                workers=(replace(p.workers[0], attribution_ticks=300),))
+    got = classification_intervals(p)
+    ratio, blocked = got["request_cpu_ratio"], got["blocked_share"]
+    assert ratio.estimate == 0.72 and ratio.low < 0.70 < ratio.high  # straddles cpu_bound_ratio: borderline
+    assert blocked.n == 30 and blocked.low < 0.05 < blocked.high  # 6% of 300 ticks is not clearly above 5%
