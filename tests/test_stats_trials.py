@@ -53,3 +53,17 @@ def test_worst_noise_is_the_busiest_window() -> None:
     trials = [Trial(0, 1, stage(60, 100, 10, 20, 50), quiet), Trial(0, 2, stage(60, 100, 10, 20, 50), busy)]
     assert worst_noise(trials) is busy
     assert worst_noise([]) is None
+
+
+def test_trial_point_is_the_knee_with_a_window_of_three_latencies() -> None:
+    from decide_factories import load
+
+    from workeradvisor.orchestrate.trials import trial_point
+
+    ladder = load((stage(10, 310.0, 30, 60, 90), stage(30, 330.0, 90, 200, 99), stage(60, 335.0, 180, 400, 99)))
+    ccu, seconds = trial_point(ladder, (10, 30, 60), 5.0, 2.0)
+    assert ccu == 10 and seconds == 2.0  # 310 >= 0.9 x 335; 3 x 30 ms is under the 2 s floor
+    slow = load((stage(10, 5.0, 1800, 2400, 99), stage(30, 5.5, 4000, 5000, 99)))
+    ccu, seconds = trial_point(slow, (10, 30, 60), 5.0, 2.0)
+    assert ccu == 10 and seconds == 5.0  # 3 x 1.8 s, capped at the ladder's 5 s stage
+    assert trial_point(None, (4, 8), 5.0, 2.0) == (8, 2.0)

@@ -87,3 +87,17 @@ def test_thin_profile_lowers_confidence() -> None:
     thin = replace(p, per_request=replace(p.per_request, requests=5))
     gaps = partial_evidence(thin, ())
     assert gaps and "only 5 request(s)" in gaps[0][1]
+
+
+def test_start_error_keeps_the_last_traceback_line_and_names_the_fix() -> None:
+    err = ('app exited with code 1 before answering:   File "<frozen importlib._bootstrap>", line 1176, in '
+           '_find_and_load |   File "/app/main.py", line 3, in <module> |     raise RuntimeError("DATABASE_URL is '
+           'not set") | RuntimeError: DATABASE_URL is not set')
+    nv = no_verdict((), start_error=err)
+    assert nv is not None
+    assert nv.reason == ("the app never started: app exited with code 1 before answering: RuntimeError: "
+                         "DATABASE_URL is not set; fix that, then run again")
+    no_uvicorn = no_verdict((), start_error="app exited with code 1 before answering: python3: Error while finding "
+                            "module specification for 'uvicorn.__main__' (ModuleNotFoundError: No module named "
+                            "'uvicorn')")
+    assert no_uvicorn is not None and "pip install 'uvicorn[standard]'" in no_uvicorn.reason

@@ -80,3 +80,52 @@ def test_project_files_restrict_to_the_scanned_tree() -> None:
     outside = (_cpu("/opt/vendor/fastlib/rank.py", "rank", 0.6),)
     assert hot_code(inside, s, files) is not None
     assert hot_code(outside, s, files) is None
+
+
+def test_engine_gives_no_offload_when_only_library_frames_are_hot() -> None:
+    """Acceptance 2: a CPU-bound verdict whose top CPU frames are all library/interpreter internals."""
+    from decide_factories import env, profile
+
+    from workeradvisor.decide.engine import decide
+
+    top = (_cpu(f"{STD}/traceback.py", "_get_code_position", 0.41),
+           _cpu(f"{SITE}/uvicorn/protocols/http/h11_impl.py", "send", 0.22),
+           _cpu(f"{SITE}/starlette/middleware/errors.py", "generate_html", 0.10))
+    rec = decide(scan(), profile(cpu_ratio=0.9, cpu_s=0.02, top_cpu=top), (), env(cores=2))
+    text = " ".join([rec.verdict, *(a.title + a.fix + " ".join(s.function for s in a.sites) for a in rec.actions)])
+    assert "offload-process-pool" not in [a.kind for a in rec.actions]
+    for internal in ("_get_code_position", "send", "generate_html", "cpu_heavy_function"):
+        assert f"`{internal}`" not in text and f"{internal}(" not in text
+    assert any("no offload target to name" in n for n in rec.notes)
+
+
+def test_engine_names_the_project_function_under_library_frames() -> None:
+    from decide_factories import env, profile
+
+    from workeradvisor.decide.engine import decide
+
+    top = (_cpu(f"{SITE}/uvicorn/protocols/http/h11_impl.py", "send", 0.30),
+           _cpu("examples/cpu_bound.py", "score_document", 0.60, 25))
+    rec = decide(scan(), profile(cpu_ratio=0.9, cpu_s=0.02, top_cpu=top), (), env(cores=2))
+    off = next(a for a in rec.actions if a.kind == "offload-process-pool")
+    assert off.title.startswith("Offload `score_document`") and "run_in_executor(cpu_pool, score_document" in off.fix
+    assert [s.function for s in off.sites] == ["score_document"]
+
+
+def test_run_queue_wait_on_a_busy_host_is_not_a_blocking_site() -> None:
+    """A CPU-heavy function looks off-CPU to py-spy while the loop waits for a core; schedstat's run-queue
+    share says how much of that is contention. Only what is left over is blocking."""
+    from dataclasses import replace
+
+    from decide_factories import env, profile
+
+    from workeradvisor.decide.engine import decide
+    from workeradvisor.models import LoopBreakdown
+
+    site = CallSite("examples/cpu_bound.py", 25, "score_document", 0.40, "blocking")
+    base = profile(cpu_ratio=0.9, cpu_s=0.03, top_blocking=(site,), blocked=0.40)
+    busy = replace(base, workers=(replace(base.workers[0], loop=LoopBreakdown(5.0, 0.95, 0.5, 0.45)),))
+    kinds = [a.kind for a in decide(scan(), busy, (), env(cores=2)).actions]
+    assert "fix-blocking" not in kinds
+    quiet = replace(base, workers=(replace(base.workers[0], loop=LoopBreakdown(5.0, 0.95, 0.93, 0.02)),))
+    assert "fix-blocking" in [a.kind for a in decide(scan(), quiet, (), env(cores=2)).actions]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from workeradvisor.models.verdict import CeilingBound
 
 CPU_LIMITED = 0.8  # measured RPS at or above this share of the CPU bound: the CPU limited it
+LOOP_CONSISTENT = 0.8  # measured RPS below this share of CCU / latency: users sat idle (think time, a client limit)
 NO_QUEUE_GROWTH = 1.25  # mean latency within this factor of the unloaded latency: nothing queued
 
 
@@ -33,11 +34,17 @@ def closed_loop_ceiling(
     unloaded = ccu / (unloaded_latency_ms / 1000.0) if unloaded_latency_ms and unloaded_latency_ms > 0 else None
     growth = mean_latency_ms / unloaded_latency_ms if unloaded_latency_ms and unloaded_latency_ms > 0 else None
     users = f"{ccu} users x {mean_latency_ms:,.0f} ms = {little:,.0f} RPS (Little's law)"
-    cpu_text = f"the CPU bound {cpu_rps:,.0f} RPS (cores / CPU per request)" if cpu_rps else "no CPU bound"
+    cpu_text = (f"the {cpu_rps:,.0f} RPS the utilization law predicts from CPU per request" if cpu_rps
+                else "no CPU bound (CPU per request unknown)")
     if cpu_rps and measured_rps >= CPU_LIMITED * cpu_rps:
         limiter = "cpu"
-        sentence = (f"the CPU limited it: {measured_rps:,.0f} RPS is {measured_rps / cpu_rps:.0%} of {cpu_text}; "
-                    f"{users}")
+        sentence = (f"the CPU limited it: {measured_rps:,.0f} RPS is {measured_rps / cpu_rps:.0%} of the CPU bound "
+                    f"{cpu_rps:,.0f} RPS (cores / CPU per request); {users}")
+    elif measured_rps < LOOP_CONSISTENT * little:
+        limiter = "other"
+        sentence = (f"neither bound: {measured_rps:,.0f} RPS is {measured_rps / little:.0%} of {users} and "
+                    f"below {cpu_text}; the users were not all waiting on the server (the load generator, "
+                    "connection errors or CPU contention on the host)")
     elif growth is not None and growth <= NO_QUEUE_GROWTH:
         limiter = "closed-loop"
         below = f", below {cpu_text}" if cpu_rps else ""
@@ -46,7 +53,7 @@ def closed_loop_ceiling(
                     "would raise RPS")
     elif growth is not None:
         limiter = "other"
-        spare = f" with CPU at {measured_rps / cpu_rps:.0%} of its bound" if cpu_rps else ""
+        spare = f" while RPS stayed at {measured_rps / cpu_rps:.0%} of {cpu_text}" if cpu_rps else ""
         sentence = (f"requests queued on something besides this app's CPU: latency grew {growth:.1f}x from "
                     f"{unloaded_latency_ms:,.0f} ms{spare} (a downstream, a lock, host contention or the load "
                     f"generator); {users}")

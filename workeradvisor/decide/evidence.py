@@ -90,6 +90,16 @@ def _all_generator_bound(load: LoadResult, many: bool) -> NoVerdict | None:
     )
 
 
+def _essence(error: str) -> str:
+    """The launcher's error with only the last line of a traceback it quotes (``A | B | Exc: msg``):
+    ``app exited with code 1 before answering: RuntimeError: DATABASE_URL is not set``."""
+    head, sep, tail = error.partition(": ")
+    parts = [p.strip() for p in tail.split(" | ") if p.strip()]
+    if not sep or len(parts) < 2:
+        return error.strip()
+    return f"{head}: {parts[-1]}"
+
+
 def no_verdict(
     loads: Sequence[LoadResult],
     *,
@@ -100,12 +110,13 @@ def no_verdict(
     ``start_error`` is the launcher's one-line error when the app never started (import error,
     no uvicorn in the environment, a port that never opened)."""
     if start_error:
-        return NoVerdict(
-            f"the app never started: {start_error.rstrip('.')}; fix that, then run again",
-            ("a running app", "profile", "load test"),
-        )
-    many = len(loads) > 1
-    for load in loads:  # imported results (wrk, k6...) carry no generator-bound flag: the rules still apply
+        fix = ("install uvicorn where the app runs (pip install 'uvicorn[standard]')" if "No module named 'uvicorn'"
+               in start_error else "fix that, then run again")
+        return NoVerdict(f"the app never started: {_essence(start_error).rstrip('.')}; {fix}",
+                         ("a running app", "profile", "load test"))
+    ladders = [x for x in loads if x.source != "trials"]  # a failed trial only drops its pair (decide.stats)
+    many = len(ladders) > 1
+    for load in ladders:  # imported results (wrk, k6...) carry no generator-bound flag: the rules still apply
         for rule in (_no_completed, _failing, _all_generator_bound):
             found = rule(load, many)
             if found is not None:

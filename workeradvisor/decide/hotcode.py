@@ -17,10 +17,11 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from workeradvisor.decide.metrics import PROFILE_SITE_MIN_SHARE
 from workeradvisor.models.profile import CallSite
 from workeradvisor.models.scan import ScanResult
 
-MIN_SHARE = 0.05  # a site under this share of loop samples is noise, not a target
+MIN_SHARE = PROFILE_SITE_MIN_SHARE  # a site under this share of loop samples is noise, not a target
 _PACKAGE_ROOT = re.compile(r"/(?:site|dist)-packages/(?P<name>[^/]+)")
 _STDLIB_ROOT = re.compile(r"/lib(?:64)?/python3[^/]*/(?P<name>[^/]+)")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -31,7 +32,7 @@ INTERNALS = frozenset({
     "concurrent", "importlib", "contextlib", "inspect", "typing", "warnings", "encodings", "abc", "functools",
     "pydantic", "pydantic_core", "email", "http", "urllib", "weakref", "enum", "dataclasses",
 })
-PLACEHOLDERS = frozenset({"cpu_heavy_function", "func", "fn", "function", "handler", "unknown", "main"})
+PLACEHOLDERS = frozenset({"cpu_heavy_function", "your_function", "unknown"})  # never real code to name
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,11 @@ class HotCode:
     line: int
     share: float  # of loop samples
     library: str = ""
+    call: str = ""  # what to hand to the pool: the project function, or the library call the scan found
+
+    @property
+    def callable_name(self) -> str:
+        return self.call or self.function
 
     def phrase(self) -> str:
         if self.kind == "project":
@@ -76,7 +82,7 @@ def _norm(path: str) -> str:
     return os.path.normpath(path).replace(os.sep, "/")
 
 
-def _in_project(path: str, project_files: Collection[str] | None) -> bool:
+def in_project(path: str, project_files: Collection[str] | None) -> bool:
     """Not a library, not a source checkout of the server stack, and (when the scan named files) in
     the directory tree of one of them."""
     if library_of(path) is not None or INTERNALS & set(_norm(path).split("/")[:-1]):
@@ -88,8 +94,9 @@ def _in_project(path: str, project_files: Collection[str] | None) -> bool:
     return any(here == d or here.startswith(d.rstrip(os.sep) + os.sep) for d in dirs)
 
 
-def _caller(library: str, scan: ScanResult | None) -> tuple[str, str, int] | None:
-    """The project call into ``library`` the scan found (cpu-heavy findings first): (function, path, line)."""
+def _caller(library: str, scan: ScanResult | None) -> tuple[str, str, int, str] | None:
+    """The project call into ``library`` the scan found (cpu-heavy findings first):
+    (enclosing function, path, line, the called symbol)."""
     if scan is None:
         return None
     found = sorted((f for f in scan.findings if f.symbol.split(".")[0] == library),
@@ -97,7 +104,7 @@ def _caller(library: str, scan: ScanResult | None) -> tuple[str, str, int] | Non
     if not found:
         return None
     f = found[0]
-    return plain_function(f.function) or "", f.path, f.line
+    return plain_function(f.function) or "", f.path, f.line, f.symbol
 
 
 def hot_code(
@@ -116,15 +123,15 @@ def hot_code(
         lib = library_of(site.path)
         if lib is None:
             func = plain_function(site.function)
-            if func and _in_project(site.path, project_files):
+            if func and in_project(site.path, project_files):
                 return HotCode("project", func, site.path, site.line, site.share)
             continue
         if lib in INTERNALS or lib == "python":
             continue
         caller = _caller(lib, scan)
         if caller is not None:
-            func, path, line = caller
-            return HotCode("library", func, path, line, site.share, lib)
+            func, path, line, symbol = caller
+            return HotCode("library", func, path, line, site.share, lib, symbol)
     return None
 
 

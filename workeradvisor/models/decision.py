@@ -13,6 +13,7 @@ from workeradvisor.models.launch import Deploy
 from workeradvisor.models.load import LoadResult
 from workeradvisor.models.profile import OperationProfile, ProfileResult
 from workeradvisor.models.scan import ScanResult
+from workeradvisor.models.verdict import CeilingBound, GainTest, HostNoise
 
 # The built-in kinds at import time; code that must see kinds registered later calls action_kinds().
 ACTION_KINDS = action_kinds()
@@ -148,6 +149,9 @@ class Recommendation:
     metrics: tuple[tuple[str, float | None], ...] = ()  # the flat metrics the tree read
     compare: tuple[CompareRow, ...] = ()  # decision matrix when several worker counts were measured
     thresholds: tuple[tuple[str, float], ...] = ()  # the tree's thresholds in force (after overrides)
+    gain_tests: tuple[GainTest, ...] = ()  # the 30% rule on paired-trial intervals, one per comparison made
+    host_noise: HostNoise | None = None  # the noisiest measurement window's host noise
+    ceiling: CeilingBound | None = None  # Little's law vs the CPU bound at the primary load's peak stage
 
     def threshold(self, name: str) -> float | None:
         return dict(self.thresholds).get(name)
@@ -155,20 +159,6 @@ class Recommendation:
     @property
     def confidence_label(self) -> str:
         return "high" if self.confidence >= 0.75 else "medium" if self.confidence >= 0.5 else "low"
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """Everything one decision rests on. ``load`` holds one LoadResult per worker count measured."""
-
-    scan: ScanResult | None
-    profile: ProfileResult | None
-    load: tuple[LoadResult, ...]
-    environment: Environment
-    recommendation: Recommendation
-    notes: tuple[str, ...] = field(default=())
-    deploy: Deploy | None = None  # how it ran and the command line to deploy
-    operations: tuple[OperationProfile, ...] = ()  # per operation of the mix, when it had several
 
 
 @dataclass(frozen=True)
@@ -181,3 +171,21 @@ class NoVerdict:
 
     reason: str
     evidence_missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything one decision rests on. ``load`` holds one LoadResult per worker count measured.
+
+    ``recommendation`` is None exactly when ``no_verdict`` says why: no verdict without evidence."""
+
+    scan: ScanResult | None
+    profile: ProfileResult | None
+    load: tuple[LoadResult, ...]
+    environment: Environment
+    recommendation: Recommendation | None
+    notes: tuple[str, ...] = field(default=())
+    deploy: Deploy | None = None  # how it ran and the command line to deploy
+    operations: tuple[OperationProfile, ...] = ()  # per operation of the mix, when it had several
+    no_verdict: NoVerdict | None = None
+

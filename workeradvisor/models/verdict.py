@@ -78,3 +78,12 @@ class CeilingBound:
     cpu_rps: float | None
     limiter: str  # "closed-loop" | "cpu" | "other" | "unknown"
     sentence: str
+
+
+@dataclass(frozen=True)
+class TrialSeries:
+    """Per worker count, the RPS and p99 of each interleaved round at one CCU (NaN: unusable trial)."""
+
+    ccu: int
+    rps: tuple[tuple[int, tuple[float, ...]], ...]  # (workers, RPS per round)
+    p99_ms: tuple[tuple[int, tuple[float, ...]], ...]

@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from workeradvisor import procstat
 from workeradvisor.hostnoise import HostNoiseSampler
 from workeradvisor.launch import RunningServer, serve
+from workeradvisor.launchmodes import LaunchSpec
 from workeradvisor.load import RequestPlan, run_stage
-from workeradvisor.models.load import StageResult
-from workeradvisor.models.verdict import HostNoise
+from workeradvisor.models.load import LoadResult, StageResult
+from workeradvisor.models.verdict import HostNoise, TrialSeries
 
 DEFAULT_PAIRS = 3
 TRIAL_ERROR_MAX = 0.01  # a trial with more failures than this does not measure throughput
@@ -127,7 +128,7 @@ class TrialSettings:
 
 
 def run_worker_trials(
-    target: str,
+    target: str | None,
     app_dir: str | None,
     counts: Sequence[int],
     plan_for: Callable[[str], RequestPlan],
@@ -135,6 +136,7 @@ def run_worker_trials(
     *,
     running: Mapping[int, RunningServer] | None = None,
     on_trial: Callable[[Trial], None] | None = None,
+    launch: LaunchSpec | None = None,
 ) -> list[Trial]:
     """Start a server per worker count (reusing ``running`` ones), then measure them in counterbalanced
     rounds, the others paused. Every server started here is stopped by ``serve`` on the way out."""
@@ -142,7 +144,7 @@ def run_worker_trials(
         servers = dict(running or {})
         for w in sorted(set(counts)):
             if w not in servers:
-                servers[w] = stack.enter_context(serve(target, app_dir=app_dir, workers=w,
+                servers[w] = stack.enter_context(serve(target, app_dir=app_dir, workers=w, launch=launch,
                                                        ready_timeout_s=settings.ready_timeout_s))
 
         def measure(workers: int) -> tuple[StageResult, HostNoise | None]:
@@ -153,3 +155,36 @@ def run_worker_trials(
                                                   timeout_s=settings.timeout_s, server_pid=server.pid))
 
         return run_trials(counts, settings.pairs, measure, on_trial)
+
+
+def trial_series(trials: Sequence[Trial], ccu: int) -> TrialSeries:
+    rps, p99 = series(trials)
+    return TrialSeries(ccu, tuple((w, tuple(v)) for w, v in sorted(rps.items())),
+                       tuple((w, tuple(v)) for w, v in sorted(p99.items())))
+
+
+def trial_loads(trials: Sequence[Trial], target: str) -> tuple[LoadResult, ...]:
+    """One ``LoadResult`` per worker count (source "trials") holding its median-RPS usable trial, so the
+    decision matrix and capacity rows show a typical trial rather than the first or the best."""
+    out = []
+    for w in sorted({t.workers for t in trials}):
+        mine = sorted((t for t in trials if t.workers == w), key=lambda t: (not t.usable, t.stage.rps))
+        usable = [t for t in mine if t.usable] or mine
+        median = usable[(len(usable) - 1) // 2]
+        note = f"median of {len(usable)} usable interleaved trial(s) of {len(mine)}"
+        out.append(LoadResult(target, (median.stage,), source="trials", workers=w, notes=(note,)))
+    return tuple(out)
+
+
+def trial_point(base: LoadResult | None, ccus: Sequence[int], stage_s: float, trial_s: float) -> tuple[int, float]:
+    """(CCU, seconds) for the trials: the lowest trusted CCU within 90% of the base ladder's peak RPS (the
+    knee: saturated, but with the least queueing), and a window of at least 3 mean latencies there, so a
+    short trial still sees many requests finish (capped at the ladder's stage length)."""
+    trusted = [s for s in (base.stages if base else ()) if s.ccu and not s.generator_bound and not s.partial
+               and s.requests > 0 and s.error_fraction <= TRIAL_ERROR_MAX]
+    if not trusted:
+        return max(ccus), trial_s
+    peak = max(s.rps for s in trusted)
+    knee = min((s for s in trusted if s.rps >= 0.9 * peak), key=lambda s: s.ccu or 0)
+    seconds = max(trial_s, 3.0 * knee.latency_ms.mean / 1000.0)
+    return knee.ccu or max(ccus), round(min(max(stage_s, trial_s), seconds), 1)
