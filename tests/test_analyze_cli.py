@@ -63,8 +63,10 @@ def test_compare_cpu_bound_shows_the_second_worker_gain_and_the_30_percent_rule(
     usable = doc["environment"]["usable_workers"]
     if usable < 2:  # the ladder is capped by the real cores; --cores cannot lift that cap
         pytest.skip(f"a second worker needs 2 usable cores; this process has {usable}")
-    measured = sorted(x["workers"] for x in doc["load"])
+    measured = sorted({x["workers"] for x in doc["load"]})
     assert measured == sorted({w for w in (1, 2, 4) if w <= usable} | {min(usable, 4)})
+    ladders = [x for x in doc["load"] if x["source"] != "trials"]
+    assert [x["workers"] for x in ladders] == [1]  # the fewest workers' ladder; other counts in interleaved trials
     assert any("capped" in n for n in doc["notes"]) is (usable < 4), doc["notes"]
     rows = {r["workers"]: r for r in doc["recommendation"]["compare"]}
     assert 1 in rows and rows[1]["gain"] is None
@@ -73,14 +75,17 @@ def test_compare_cpu_bound_shows_the_second_worker_gain_and_the_30_percent_rule(
     assert two["passes"] is (two["gain"] > 0.30)
     load2 = next(x for x in doc["load"] if x["workers"] == 2)
     sampled = {p["pid"] for s in load2["stages"] for p in s["server"]["processes"] if p["role"] == "worker"}
-    assert len(sampled) == 2  # two real worker processes served the 2-worker ladder
+    assert len(sampled) == 2  # two real worker processes served the 2-worker trials
+    gain = doc["recommendation"]["gain_tests"][0]
+    assert (gain["baseline_workers"], gain["workers"]) == (1, 2) and gain["pairs"] >= 2
+    assert gain["outcome"] in ("scale", "keep", "inconclusive")
     md = analysis_markdown.render(analysis_json.from_dict(doc))
     assert "the 30% rule" in md
     blocks = [b for b in _mermaid_blocks(md) if "vs CCU" in b[1]]  # the decision-matrix bars come after
     assert len(blocks) == 2
     for block in blocks:
         check_xychart(block)
-        assert sum(1 for line in block if line.strip().startswith("line")) == len(measured)
+        assert sum(1 for line in block if line.strip().startswith("line")) == len(ladders)
 
 
 @pytest.mark.live

@@ -175,7 +175,7 @@ def test_env_file_reaches_analyze(tmp_path: Path) -> None:
     env_file = tmp_path / "app.env"
     env_file.write_text("MEM0_TELEMETRY=False\n")
     doc = _json(run_cli("analyze", f"{ROOT / 'examples' / 'mem0_like' / 'app.py'}:app", "--env-file",
-                        str(env_file), "--path", "/health", "--ccu", "2", *SHORT, "--format", "json", timeout=200))
+                        str(env_file), "--path", "/", "--ccu", "2", *SHORT, "--format", "json", timeout=200))
     assert sum(p["cpu_percent"] for p in doc["profile"]["idle"]["processes"]) < 10
 
 

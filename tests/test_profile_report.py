@@ -46,7 +46,7 @@ def test_json_keys_are_the_documented_stable_schema() -> None:
                          "idle", "top_blocking", "top_cpu", "attribution_error", "notes"]
     assert set(doc["per_request"]) == {"requests", "concurrency", "rps", "loop_cpu_s_per_request",
                                        "loop_runqueue_s_per_request", "mean_latency_ms", "request_cpu_ratio",
-                                       "io_ratio"}
+                                       "io_ratio", "ratio_blocks"}
     assert set(doc["workers"][0]) == {"pid", "rss_bytes", "uss_bytes", "loop", "attribution", "threads"}
     assert doc["idle"]["culprits"][0]["hottest_stack"] == "push_loop() (app/metrics.py:14)"  # the human form
     assert doc["idle"]["culprits"][0]["hottest_stack_frames"] == [

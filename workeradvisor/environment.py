@@ -14,6 +14,13 @@ from pathlib import Path
 from workeradvisor.models.decision import Environment
 
 _V1_UNLIMITED = 1 << 60  # v1 reports "no limit" as a page-rounded 2**63-1
+# Where /proc and /sys are read from when no root is given: "/" unless this names a fake tree. Tests
+# run whole commands (analyze, compare, advise, check) as processes under a fake cgroup this way.
+SYSROOT_ENV = "WORKERADVISOR_SYSROOT"
+
+
+def system_root() -> Path:
+    return Path(os.environ.get(SYSROOT_ENV) or "/")
 
 
 def _read(path: Path) -> str | None:
@@ -141,9 +148,10 @@ def _affinity(root: Path) -> int | None:
     return None
 
 
-def detect_environment(root: str | Path = "/", cores: float | None = None, memory: int | None = None) -> Environment:
+def detect_environment(root: str | Path | None = None, cores: float | None = None,
+                       memory: int | None = None) -> Environment:
     """The machine's real limits; ``cores``/``memory`` (from ``--cores``/``--memory``) win when given."""
-    base = Path(root)
+    base = Path(root) if root is not None else system_root()
     host_cores = _host_cores(base)
     host_memory = _host_memory(base)
     quota, quota_source = _cpu_quota(base)
@@ -172,7 +180,7 @@ def detect_environment(root: str | Path = "/", cores: float | None = None, memor
     )
 
 
-def cpu_count(root: str | Path = "/") -> int:
+def cpu_count(root: str | Path | None = None) -> int:
     """The one core count for parallelism (scan processes, load generators, check's default node):
     CPUs this process can run on at once, cgroup quota and affinity aware, rounded up (a 1.5-core
     quota still runs two processes). Worker counts use ``Environment.usable_workers`` (rounded down)."""

@@ -79,6 +79,10 @@ def load_analysis(path: Path) -> SavedAnalysis:
         where = f":{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
         raise UsageError(f"{path}{where}: not an analyze JSON: {exc}") from None
     rec = data.get("recommendation") if isinstance(data, dict) else None
+    missing = data.get("no_verdict") if isinstance(data, dict) else None
+    if rec is None and isinstance(missing, dict):
+        raise UsageError(f"{path}: the analysis gave no verdict ({missing.get('reason', 'no reason given')}); "
+                         "run analyze again once that is fixed")
     if not isinstance(rec, dict) or not isinstance(rec.get("workers"), int):
         raise UsageError(f"{path}: not an analyze JSON: missing recommendation.workers")
     rng = rec.get("workers_range") or [rec["workers"], rec["workers"]]

@@ -21,7 +21,7 @@ DEPRECATED_CLASSES = ("uvicorn.workers.UvicornWorker", "uvicorn.workers.UvicornH
 @dataclass(frozen=True)
 class Context:
     rules: dict[str, Rule]
-    host_cpus: Callable[[], int]  # cgroup-aware, called only when a config has no CPU limit
+    host_cpus: Callable[[], float]  # cgroup-aware cores (1.5 under a 1.5-CPU quota), only when a config has no limit
     node_cpus: float | None = None  # --node-cpus
     worker_rss: int | None = None  # measured, from --analysis
     rss_source: str = ""
@@ -47,8 +47,8 @@ def check_workers(unit: Unit, ctx: Context) -> list[Finding]:
                          allowed=allowed, limit_at=f"{unit.path}:{unit.limit_line}", **facts)]
         return []
     cores = ctx.host_cpus()
-    if workers > cores:
-        return [emit(ctx.rules["WA502"], *at, symbol=str(workers), cores=cores, **facts)]
+    if workers > max(1, math.floor(cores + 1e-9)):  # as analyze: workers never above the whole cores available
+        return [emit(ctx.rules["WA502"], *at, symbol=str(workers), cores=format_cpus(cores), **facts)]
     return []
 
 

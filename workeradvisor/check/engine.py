@@ -154,7 +154,7 @@ def _dedupe(findings: list[Finding]) -> tuple[Finding, ...]:
     return tuple(sorted(out, key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.path, f.line, f.rule)))
 
 
-def run_check(root: Path, rules: dict[str, Rule], host_cpus: Callable[[], int], *,
+def run_check(root: Path, rules: dict[str, Rule], host_cpus: Callable[[], float], *,
               analysis: SavedAnalysis | None = None, scan: ScanResult | None = None,
               target_ccu: int | None = None, node_cpus: float | None = None,
               select: Sequence[str] = (), ignore: Sequence[str] = ()) -> CheckReport:

@@ -31,7 +31,8 @@ from workeradvisor.commands.options import (
 )
 from workeradvisor.decide.engine import analyze_results
 from workeradvisor.decide.merge import merge_profiles
-from workeradvisor.errors import ConfigError, UsageError
+from workeradvisor.errors import ConfigError, TargetError, UsageError
+from workeradvisor.jsonsafe import check_numbers
 from workeradvisor.load.importers import import_file
 from workeradvisor.models.load import LoadResult
 from workeradvisor.models.readers import load_from_dict, profile_from_dict, scan_from_dict
@@ -39,7 +40,9 @@ from workeradvisor.safeio import MAX_RESULT_FILE, load_json, read_bounded
 
 
 def _read_json(path: str, what: str) -> Any:
-    return load_json(read_bounded(path, f"--{what} file", MAX_RESULT_FILE), f"--{what} {path}")
+    data = load_json(read_bounded(path, f"--{what} file", MAX_RESULT_FILE), f"--{what} {path}")
+    check_numbers(data, f"--{what} {path}")  # finite already (safeio); implausible values are refused here
+    return data
 
 
 def read_load(spec: str) -> LoadResult:
@@ -61,9 +64,11 @@ def read_load(spec: str) -> LoadResult:
             raise
         data = None
     if isinstance(data, dict) and "stages" in data:
+        check_numbers(data, f"--load {path}")  # finite already (safeio); implausible values are refused here
         result = load_from_dict(data, path)
     else:
         result = import_file(path)
+        check_numbers(dataclasses.asdict(result), f"--load {path}")  # what the importer read, by model field
     return dataclasses.replace(result, workers=workers) if workers else result
 
 
@@ -112,3 +117,5 @@ def advise(
     inputs += [f"--load {x}" for x in load or []]
     analysis = dataclasses.replace(analysis, notes=(f"advise from saved results: {' '.join(inputs)}",))
     emit(analysis, fmt, output)
+    if analysis.no_verdict is not None:
+        raise TargetError(f"no verdict: {analysis.no_verdict.reason}")

@@ -38,7 +38,7 @@ from workeradvisor.commands.options import (
 )
 from workeradvisor.commands.progress import PipelineView
 from workeradvisor.environment import detect_environment
-from workeradvisor.errors import UsageError
+from workeradvisor.errors import TargetError, UsageError
 from workeradvisor.load.openapi import DEFAULT_METHODS
 from workeradvisor.models.decision import Analysis
 from workeradvisor.orchestrate import PipelineSettings, run_pipeline
@@ -49,6 +49,7 @@ from workeradvisor.orchestrate.pipeline import (
     DEFAULT_STAGE_S,
     DEFAULT_WARMUP_S,
 )
+from workeradvisor.orchestrate.trials import DEFAULT_PAIRS
 from workeradvisor.report.formats import ANALYSIS_FORMATS
 from workeradvisor.report.output import choose, write_report
 
@@ -89,6 +90,7 @@ class MeasureFlags:
     access_log: str | None = None
     methods: str = DEFAULT_METHODS_TEXT
     header: tuple[str, ...] = ()
+    pairs: int = DEFAULT_PAIRS  # interleaved trial rounds when several worker counts are compared
 
     def validate(self) -> None:
         given = [f for f, v in (("--path", self.path), ("--requests", self.requests),
@@ -105,6 +107,8 @@ class MeasureFlags:
             raise UsageError("window lengths must be > 0 seconds (warm-up >= 0)")
         int_list(self.ccu, "--ccu")
         int_list(self.workers, "--workers")
+        if self.pairs < 2:
+            raise UsageError("--pairs must be >= 2 (an interval needs at least two pairs of trials)")
 
 
     def method_list(self) -> tuple[str, ...]:
@@ -138,6 +142,7 @@ def run(target: str | None, measure: MeasureFlags, flags: DecisionFlags, launch:
         warmup_s=measure.warmup, options=flags.options(), tree=flags.tree(), downstream=flags.downstream,
         openapi=measure.openapi, access_log=measure.access_log, methods=measure.method_list(),
         headers=measure.header_pairs(),
+        pairs=measure.pairs,
     )
     view = PipelineView()
     try:
@@ -148,6 +153,8 @@ def run(target: str | None, measure: MeasureFlags, flags: DecisionFlags, launch:
     emit(outcome.analysis, flags.fmt, flags.output)
     if outcome.error is not None:
         raise outcome.error
+    if outcome.analysis.no_verdict is not None:  # no verdict without evidence: exit 3, the reason on stderr
+        raise TargetError(f"no verdict: {outcome.analysis.no_verdict.reason}")
 
 
 AppDirOpt = Annotated[str | None, typer.Option("--app-dir", help="Directory uvicorn imports TARGET from.")]
@@ -160,6 +167,8 @@ IdleOpt = Annotated[float, typer.Option("--idle-seconds", help="Idle profile win
 ProfileOpt = Annotated[float, typer.Option("--profile-seconds", help="1-CCU profiled run window.")]
 StageOpt = Annotated[float, typer.Option("--stage-seconds", help="Measured seconds per CCU stage.")]
 WarmupOpt = Annotated[float, typer.Option("--warmup", help="Unmeasured seconds before each stage.")]
+PairsOpt = Annotated[int, typer.Option("--pairs", help="Interleaved trial rounds (A B, B A ...) when several worker "
+                                       "counts are compared; the gain's interval narrows with more.")]
 OpenapiOpt = Annotated[str | None, typer.Option(
     "--openapi", metavar="FILE|URL", help="OpenAPI document to build the request mix from (default: the app's "
     "/openapi.json when it serves one; else the scan's simple GET routes).")]
@@ -195,6 +204,7 @@ def analyze(
     profile_seconds: ProfileOpt = DEFAULT_PROFILE_S,
     stage_seconds: StageOpt = DEFAULT_STAGE_S,
     warmup: WarmupOpt = DEFAULT_WARMUP_S,
+    pairs: PairsOpt = DEFAULT_PAIRS,
     fmt: FormatOpt = "text",
     output: OutputOpt = None,
     python: PythonOpt = None,
@@ -213,7 +223,7 @@ def analyze(
     """Measure the app (uvicorn, gunicorn, your --cmd, or a running server with --url) and recommend a
     worker count, with the evidence."""
     measure = MeasureFlags(app_dir, tuple(path or ()), requests, ccu, workers, idle_seconds, profile_seconds,
-                           stage_seconds, warmup, openapi, access_log, methods, tuple(header or ()))
+                           stage_seconds, warmup, openapi, access_log, methods, tuple(header or ()), pairs)
     flags = DecisionFlags(target_rps, target_ccu, p99_slo, tuple(threshold or ()), decision, downstream, cores,
                           memory, no_refactor, fmt, output)
     run(target, measure, flags, LaunchFlags(python, server, cmd, tuple(env or ()), env_file, url, pid, allow_remote))

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from workeradvisor import procs
 from workeradvisor.check.analysis import load_analysis
 from workeradvisor.check.engine import CheckReport, run_check
 from workeradvisor.check.render import report_text, scan_errors
 from workeradvisor.check.scanning import scan_tree
 from workeradvisor.check.selection import check_rules, split_ids, validate
+from workeradvisor.environment import detect_environment
 from workeradvisor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
+from workeradvisor.jsonsafe import dumps  # never NaN/Infinity in the JSON we write
 from workeradvisor.report import findings_json, findings_markdown, findings_text, github, sarif
 from workeradvisor.rulebook import SEVERITIES, Rule, load_rules
 from workeradvisor.scan.config import ScanConfig, load_config
@@ -51,7 +51,7 @@ def render(report: CheckReport, fmt: str, rules: dict[str, Rule]) -> str:
     if fmt == "json":
         doc = findings_json.document(report.findings, rules, summary={}, **common)
         doc.update(inventory=inventory, parse_errors=_errors(report), notes=list(report.notes))
-        return json.dumps(doc, indent=2) + "\n"
+        return dumps(doc, indent=2) + "\n"
     if fmt == "sarif":
         return sarif.render(report.findings, rules, source_root=sarif.repository_root([report.root]), kind="check",
                             notes=report.notes, **common)
@@ -106,8 +106,9 @@ def check(
     config, rules, chosen_select, chosen_ignore = _rules_and_config(select, ignore)
     saved = load_analysis(analysis) if analysis is not None else None
     scan, scan_note = (None, "") if no_scan else scan_tree(path, config)
-    report = run_check(path, load_rules(config.rules_dirs), procs.this_process_cpu_count, analysis=saved, scan=scan,
-                       target_ccu=target_ccu, node_cpus=node_cpus, select=chosen_select, ignore=chosen_ignore)
+    report = run_check(path, load_rules(config.rules_dirs), lambda: detect_environment().cores, analysis=saved,
+                       scan=scan, target_ccu=target_ccu, node_cpus=node_cpus, select=chosen_select,
+                       ignore=chosen_ignore)
     if scan_note:
         report = dataclasses.replace(report, notes=report.notes + (scan_note,))
     code = exit_code(report, fail_on or config.fail_on or "error")

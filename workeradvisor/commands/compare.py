@@ -1,7 +1,8 @@
 """``workeradvisor compare``: the analyze pipeline focused on the seed's decision matrix.
 
-Runs the ladder once per worker count (default 1,2,4, capped by the cores this process really
-has) and applies the tree's scale_gain_min rule; the report's "Decision matrix" holds the rows.
+Runs the ladder for the fewest workers, then interleaved trials of every count (default 1,2,4,
+capped by the cores this process really has: A B, B A ... `--pairs` rounds at one CCU) and applies
+the scale_gain_min rule to the interval of the paired gain: scale, keep or inconclusive.
 The decision flags are analyze's own (``commands/options.py``), so the two cannot drift.
 """
 
@@ -22,6 +23,7 @@ from workeradvisor.commands.analyze import (
     MeasureFlags,
     MethodsOpt,
     OpenapiOpt,
+    PairsOpt,
     PathOpt,
     ProfileOpt,
     RequestsOpt,
@@ -51,8 +53,9 @@ from workeradvisor.commands.options import (
     ThresholdOpt,
 )
 from workeradvisor.orchestrate.pipeline import DEFAULT_IDLE_S, DEFAULT_PROFILE_S, DEFAULT_WARMUP_S
+from workeradvisor.orchestrate.trials import DEFAULT_PAIRS
 
-COMPARE_STAGE_S = 4.0  # shorter stages than analyze: the ladder runs once per worker count (<= ~60 s for 1,2)
+COMPARE_STAGE_S = 4.0  # shorter stages than analyze: the fewest workers' ladder, then interleaved trials
 
 
 def compare(
@@ -76,6 +79,7 @@ def compare(
     profile_seconds: ProfileOpt = DEFAULT_PROFILE_S,
     stage_seconds: StageOpt = COMPARE_STAGE_S,
     warmup: WarmupOpt = DEFAULT_WARMUP_S,
+    pairs: PairsOpt = DEFAULT_PAIRS,
     fmt: FormatOpt = "text",
     output: OutputOpt = None,
     python: PythonOpt = None,
@@ -90,7 +94,7 @@ def compare(
 ) -> None:
     """Load test several worker counts side by side and apply the seed's gain rule (scale_gain_min)."""
     measure = MeasureFlags(app_dir, tuple(path or ()), requests, ccu, workers, idle_seconds, profile_seconds,
-                           stage_seconds, warmup, openapi, access_log, methods, tuple(header or ()))
+                           stage_seconds, warmup, openapi, access_log, methods, tuple(header or ()), pairs)
     flags = DecisionFlags(target_rps, target_ccu, p99_slo, tuple(threshold or ()), decision, downstream, cores,
                           memory, no_refactor, fmt, output)
     run(target, measure, flags, LaunchFlags(python, server, cmd, tuple(env or ()), env_file))

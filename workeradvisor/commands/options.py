@@ -17,6 +17,7 @@ from workeradvisor.decide.metrics import DecideOptions
 from workeradvisor.decide.tree import DecisionTree, load_decision_tree, parse_threshold_args
 from workeradvisor.environment import detect_environment, parse_memory
 from workeradvisor.errors import UsageError
+from workeradvisor.jsonsafe import finite_option
 from workeradvisor.launchmodes import LaunchSpec, parse_env
 from workeradvisor.models.decision import Environment
 from workeradvisor.report.formats import ANALYSIS_FORMATS
@@ -63,6 +64,8 @@ class DecisionFlags:
         """Every check that needs no measurement, before any work starts (exit 2 on the first problem)."""
         choose(ANALYSIS_FORMATS, self.fmt)
         validate_output(self.output)
+        for flag, value in (("--cores", self.cores), ("--target-rps", self.target_rps), ("--p99-slo", self.p99_slo)):
+            finite_option(flag, value)  # typer parses "nan" and "inf" as floats
         if self.target_rps is not None and self.target_rps <= 0:
             raise UsageError("--target-rps must be > 0")
         if self.target_ccu is not None and self.target_ccu < 1:

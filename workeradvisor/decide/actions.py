@@ -10,7 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from workeradvisor.decide.capacity import Capacity, WorkerChoice, thread_tokens
-from workeradvisor.decide.metrics import BLOCKING_PREFIX, BLOCKING_SEVERITIES, PROFILE_SITE_MIN_SHARE
+from workeradvisor.decide.hotcode import HotCode, hot_code, in_project, plain_function, project_files_of
+from workeradvisor.decide.metrics import BLOCKING_PREFIX, BLOCKING_SEVERITIES, PROFILE_SITE_MIN_SHARE, contention
 from workeradvisor.models.actions import action_kind, register_action_kind
 from workeradvisor.models.decision import Action, CodeSite, Environment
 from workeradvisor.models.profile import ProfileResult, stack_text
@@ -35,9 +36,12 @@ class ActionContext:
     downstream: str | None = None
 
 
-def builds(kind: str) -> Callable[[Callable[[ActionContext], Action]], Callable[[ActionContext], Action]]:
+BuilderFn = Callable[["ActionContext"], "Action | None"]  # None: nothing nameable to act on (no action)
+
+
+def builds(kind: str) -> Callable[[BuilderFn], BuilderFn]:
     """Attach a builder to a kind of the table (``models/actions.py``)."""
-    def attach(fn: Callable[[ActionContext], Action]) -> Callable[[ActionContext], Action]:
+    def attach(fn: BuilderFn) -> BuilderFn:
         spec = action_kind(kind)
         if spec is None:
             raise KeyError(f"action kind {kind!r} is not in the table (models/actions.py)")
@@ -97,8 +101,9 @@ def fix_blocking(profile: ProfileResult | None, scan: ScanResult | None, metrics
     found = _findings(scan, lambda f: f.category.startswith(BLOCKING_PREFIX) and f.severity in BLOCKING_SEVERITIES)
     sites = [_finding_site(f) for f in found]
     scan_keys = {(f.path, f.line) for f in found}
+    queued = contention(profile)  # run-queue wait on a busy host reads as "blocked": not a site to fix
     for i, c in enumerate(profile.top_blocking if profile else ()):
-        if not project_site(c.path, c.share, i == 0):
+        if not project_site(c.path, c.share, i == 0) or c.share - queued < MIN_SITE_SHARE:
             continue
         detail = f"{c.share:.0%} of loop samples blocked here"
         if (c.path, c.line) in scan_keys:
@@ -115,37 +120,53 @@ def fix_blocking(profile: ProfileResult | None, scan: ScanResult | None, metrics
     return Action("fix-blocking", title, _ev(metrics, "blocking_sites", "blocked_share"), tuple(sites), fix, True)
 
 
-def offload(profile: ProfileResult | None, scan: ScanResult | None, metrics: Metrics, usable: int) -> Action:
-    sites: list[CodeSite] = []
-    func = "cpu_heavy_function"
-    call = f"{func}, *args"
-    for i, c in enumerate(profile.top_cpu[:3] if profile else ()):
-        if not project_site(c.path, c.share, i == 0):
-            continue
-        sites.append(CodeSite(c.path, c.line, c.function, f"{c.share:.0%} of loop samples on CPU here", "profile"))
+def _hot_code(profile: ProfileResult | None, scan: ScanResult | None) -> HotCode | None:
+    """The profile's hottest nameable CPU code; else the scan's first cpu-heavy call (a static guess)."""
+    hot = hot_code(profile.top_cpu if profile else (), scan, project_files_of(scan))
+    if hot is not None:
+        return hot
     for f in _findings(scan, lambda f: f.category == "cpu-heavy"):
-        sites.append(_finding_site(f))
-    if profile and profile.top_cpu:
-        func = profile.top_cpu[0].function.split(".")[-1].split(" ")[0] or func
-        call = f"{func}, *args"
-    elif scan and any(s.source == "scan" for s in sites):
-        first = _findings(scan, lambda f: f.category == "cpu-heavy")[0]
-        func, call = first.symbol, f"{first.symbol}, *args"
-    where = f"  # at {sites[0].path}:{sites[0].line}" if sites else ""
+        func = plain_function(f.function)
+        if func and in_project(f.path, None):
+            return HotCode("library", func, f.path, f.line, 0.0, f.symbol.split(".")[0], f.symbol)
+    return None
+
+
+def offload(profile: ProfileResult | None, scan: ScanResult | None, metrics: Metrics, usable: int) -> Action | None:
+    """Offload names project code only (``decide.hotcode``); with nothing nameable there is no action."""
+    hot = _hot_code(profile, scan)
+    if hot is None:
+        return None
+    files = project_files_of(scan)
+    sites: list[CodeSite] = [
+        CodeSite(c.path, c.line, c.function, f"{c.share:.0%} of loop samples on CPU here", "profile")
+        for c in (profile.top_cpu[:3] if profile else ())
+        if c.share >= MIN_SITE_SHARE and plain_function(c.function) and in_project(c.path, files)
+    ]
+    sites += [_finding_site(f) for f in _findings(scan, lambda f: f.category == "cpu-heavy")]
+    if hot.kind == "library" and not any((s.path, s.line) == (hot.path, hot.line) for s in sites):
+        sites.insert(0, CodeSite(hot.path, hot.line, hot.function, f"calls {hot.library}, where the CPU goes",
+                                 "profile" if hot.share else "scan"))
+    func = hot.callable_name or "the_function_that_calls_it"
+    where = f"  # at {hot.path}:{hot.line}"
     snippet = (
         "```python\n"
         "import asyncio\n"
         "from concurrent.futures import ProcessPoolExecutor\n\n"
         f"cpu_pool = ProcessPoolExecutor(max_workers={usable})  # once, at startup (lifespan)\n\n"
         f"# in the handler, instead of calling {func}(...) on the event loop:{where}\n"
-        f"result = await asyncio.get_running_loop().run_in_executor(cpu_pool, {call})\n"
+        f"result = await asyncio.get_running_loop().run_in_executor(cpu_pool, {func}, *args)\n"
         "```\n"
         f"The function and its arguments must be picklable (a module-level function). With the offload, "
         f"1 uvicorn worker plus max_workers={usable} processes uses all {usable} core(s); without it, run "
         f"{usable} workers."
     )
     evidence = _ev(metrics, "request_cpu_ratio", "cpu_s_per_request", "load_cpu_per_worker")
-    title = f"Offload `{func}` to a ProcessPoolExecutor (max_workers={usable})"
+    if hot.kind == "project":
+        title = f"Offload `{func}` to a ProcessPoolExecutor (max_workers={usable})"
+    else:
+        caller = f" (in `{hot.function}`)" if hot.function else ""
+        title = (f"Offload to a ProcessPoolExecutor (max_workers={usable}): {hot.phrase()}{caller}")
     return Action("offload-process-pool", title, evidence, tuple(sites), snippet)
 
 
@@ -227,7 +248,7 @@ def _build_fix_blocking(ctx: ActionContext) -> Action:
 
 
 @builds("offload-process-pool")
-def _build_offload(ctx: ActionContext) -> Action:
+def _build_offload(ctx: ActionContext) -> Action | None:
     return offload(ctx.profile, ctx.scan, ctx.metrics, ctx.env.usable_workers)
 
 

@@ -16,7 +16,6 @@ from workeradvisor.models.decision import Capacity, CapacityRow, Environment
 from workeradvisor.models.load import LoadResult
 from workeradvisor.models.profile import ProfileResult
 
-SHORTFALL = 0.6  # measured RPS below this share of the prediction gets a note
 THREAD_HEADROOM = 1.25  # total_tokens = ceil(threads needed at the target CCU x this)
 
 
@@ -110,14 +109,6 @@ def choose_workers(
         )
         want, hi = fit, min(hi, fit)
         lo = min(lo, hi)
-    for row in capacity.rows:
-        w, predicted, measured = row.workers, row.predicted_max_rps, row.measured_peak_rps
-        if predicted and measured is not None and measured < SHORTFALL * predicted:
-            notes.append(
-                f"{w} worker(s) measured {measured:,.1f} RPS, {measured / predicted:.0%} of the {predicted:,.1f} the "
-                "utilization law predicts from CPU per request: something besides this app's CPU limits it "
-                "(a downstream, CPU contention on the host, or the load generator)"
-            )
     if fix_first and want > 1:
         notes.append("fix the items marked first, then load test again before scaling (seed: never scale first)")
     return WorkerChoice(want, (lo, max(lo, hi)), tuple(notes), replicas)

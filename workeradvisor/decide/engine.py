@@ -9,20 +9,26 @@ from __future__ import annotations
 from dataclasses import replace
 
 from workeradvisor.decide.actions import ActionContext
+from workeradvisor.decide.borderline import BORDERLINE_COST, borderline_measurements, classification_intervals
 from workeradvisor.decide.capacity import build_capacity, choose_workers
+from workeradvisor.decide.evidence import no_verdict, partial_evidence
 from workeradvisor.decide.metrics import DecideOptions, extract_metrics, primary_load
 from workeradvisor.decide.stages import compare_rows, load_workers, trusted_stages
 from workeradvisor.decide.tree import DecisionTree, load_decision_tree, walk
+from workeradvisor.decide.verdict_inputs import ceiling_of, gain_metrics, gain_tests_of, interval_metrics
 from workeradvisor.errors import ConfigError
+from workeradvisor.hostnoise import noise_deduction
 from workeradvisor.models.actions import action_kind
 from workeradvisor.models.decision import Action, Analysis, Environment, Recommendation
 from workeradvisor.models.load import LoadResult
 from workeradvisor.models.profile import ProfileResult
 from workeradvisor.models.scan import ScanResult
+from workeradvisor.models.verdict import GainTest, HostNoise, TrialSeries
 
 
 def confidence(
-    scan: ScanResult | None, profile: ProfileResult | None, loads: tuple[LoadResult, ...], host_idle_min: float
+    scan: ScanResult | None, profile: ProfileResult | None, loads: tuple[LoadResult, ...], host_idle_min: float,
+    noise: HostNoise | None = None, gain_tests: tuple[GainTest, ...] = (), borderline: tuple[str, ...] = (),
 ) -> tuple[float, tuple[str, ...]]:
     """Start at 1 and subtract for every gap in the evidence, saying why. ``host_idle_min`` is the
     tree's threshold below which the host counts as starved."""
@@ -62,6 +68,18 @@ def confidence(
                   "competed with the server, so its CPU readings understate its demand")
     if primary is not None and sum(1 for s in primary.stages if not s.generator_bound and not s.partial) < 2:
         lose(0.1, "fewer than two trusted load stages: no trend across CCU")
+    for amount, reason in partial_evidence(profile, loads):
+        lose(amount, reason)
+    noisy = noise_deduction(noise)
+    if noisy is not None:
+        lose(*noisy)
+    for test in gain_tests:
+        if test.outcome == "inconclusive":
+            lose(0.1, f"the worker comparison is inconclusive: {test.reason}")
+    if not gain_tests and len({load_workers(x) for x in loads}) > 1:
+        lose(0.1, "one run per worker count: the gain rule read single numbers, noise included (no interval)")
+    for sentence in borderline:
+        lose(BORDERLINE_COST, f"borderline: {sentence}")
     return max(0.05, round(score, 2)), tuple(why)
 
 
@@ -73,13 +91,14 @@ def _verdict(workers: int, acts: list[Action]) -> str:
     return f"{text}; also {', '.join(also)}" if also else text
 
 
-def _build(kind: str, ctx: ActionContext) -> Action:
-    """The registered builder for ``kind``, with the table's do-first rule applied."""
+def _build(kind: str, ctx: ActionContext) -> Action | None:
+    """The registered builder for ``kind``, with the table's do-first rule applied; None when the builder
+    has nothing it may name (an offload with no project code to point at)."""
     spec = action_kind(kind)
     if spec is None or spec.builder is None:
         raise ConfigError(f"action kind {kind!r} has no builder (register it in the action-kind table)")
-    action: Action = spec.builder(ctx)
-    return replace(action, first=spec.is_first(ctx.flags))
+    action: Action | None = spec.builder(ctx)
+    return replace(action, first=spec.is_first(ctx.flags)) if action is not None else None
 
 
 def _order(action: Action) -> tuple[bool, int]:
@@ -107,10 +126,16 @@ def decide(
     options: DecideOptions | None = None,
     tree: DecisionTree | None = None,
     downstream: str | None = None,
+    trials: TrialSeries | None = None,
+    noise: HostNoise | None = None,
 ) -> Recommendation:
     options = options or DecideOptions()
     tree = tree or load_decision_tree()
     metrics = extract_metrics(scan, profile, loads, env, options)
+    tests = gain_tests_of(trials, tree.thresholds["scale_gain_min"])
+    intervals = classification_intervals(profile)
+    metrics.update(gain_metrics(trials, tests))
+    metrics.update(interval_metrics(metrics, intervals))
     result = walk(tree, metrics)
     flags = result.env
     cap = build_capacity(profile, loads, env, options)
@@ -119,13 +144,19 @@ def decide(
         spec.first is True for k in emitted if (spec := action_kind(k)) is not None)
     choice = choose_workers(result.workers_range, cap, env, fix_first)
     ctx = ActionContext(scan, profile, metrics, flags, tree.thresholds, env, cap, choice, downstream)
-    acts = [_build(kind, ctx) for kind in emitted]
-    acts.append(_build("keep", ctx))  # "keep" or "scale-workers": the builder picks by the count
-    if choice.replicas_needed and choice.replicas_needed > 1:
-        acts.append(_build("scale-out", ctx))
+    extra = ["keep"] + (["scale-out"] if choice.replicas_needed and choice.replicas_needed > 1 else [])
+    acts = [a for kind in [*emitted, *extra] if (a := _build(kind, ctx)) is not None]  # keep: or scale-workers
     acts.sort(key=_order)
     notes = list(choice.notes) + _thread_pool_notes(scan, metrics, tree.thresholds["anyio_thread_tokens"])
-    score, reasons = confidence(scan, profile, loads, tree.thresholds["host_idle_min"])
+    if "offload-process-pool" in emitted and not any(a.kind == "offload-process-pool" for a in acts):
+        notes.append("CPU-bound, but the hot CPU is in the server or framework, not in a function of this project "
+                     "or a library it calls: no offload target to name")
+    ceiling = ceiling_of(loads, cap, env)
+    if ceiling is not None:
+        notes.append(f"capacity: {ceiling.sentence}")
+    borderline = borderline_measurements(intervals, result.path, tree.thresholds)
+    notes += [f"borderline: {b}" for b in borderline]
+    score, reasons = confidence(scan, profile, loads, tree.thresholds["host_idle_min"], noise, tests, borderline)
     return Recommendation(
         workers=choice.workers,
         workers_range=choice.workers_range,
@@ -139,6 +170,9 @@ def decide(
         metrics=tuple((k, round(v, 6) if v is not None else None) for k, v in metrics.items()),
         compare=compare_rows(loads, tree.thresholds["scale_gain_min"]),
         thresholds=tuple(sorted(tree.thresholds.items())),
+        gain_tests=tests,
+        host_noise=noise,
+        ceiling=ceiling,
     )
 
 
@@ -150,7 +184,16 @@ def analyze_results(
     options: DecideOptions | None = None,
     tree: DecisionTree | None = None,
     downstream: str | None = None,
+    *,
+    start_error: str | None = None,
+    trials: TrialSeries | None = None,
+    noise: HostNoise | None = None,
 ) -> Analysis:
-    """The whole ``Analysis`` for reports: inputs plus the recommendation."""
-    rec = decide(scan, profile, loads, env, options, tree, downstream)
+    """The whole ``Analysis`` for reports: inputs plus the recommendation, or, when the evidence
+    cannot carry one (``decide.evidence.no_verdict``), no recommendation and the reason."""
+    missing = no_verdict(loads, start_error=start_error)
+    if missing is not None:
+        return Analysis(scan=scan, profile=profile, load=tuple(loads), environment=env, recommendation=None,
+                        no_verdict=missing)
+    rec = decide(scan, profile, loads, env, options, tree, downstream, trials, noise)
     return Analysis(scan=scan, profile=profile, load=tuple(loads), environment=env, recommendation=rec)

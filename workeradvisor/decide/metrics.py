@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from workeradvisor.decide.stages import compare_gain, load_workers, stage_worker_cpu, trusted_stages
 from workeradvisor.models.decision import Environment
 from workeradvisor.models.load import LoadResult, StageResult
-from workeradvisor.models.profile import ProfileResult
+from workeradvisor.models.profile import ProfileResult, WorkerProfile
 from workeradvisor.models.scan import ScanResult
 
 BLOCKING_PREFIX = "blocking-"
@@ -33,7 +33,8 @@ METRICS: dict[str, str] = {
     "io_ratio": "share of request time awaiting I/O: profile's I/O ratio minus the loop's blocked share",
     "cpu_s_per_request": "event-loop CPU seconds per request",
     "loop_busy_fraction": "event-loop thread busy fraction over the profile window (max over workers)",
-    "blocked_share": "share of loop samples blocked off-CPU in app code (max over workers)",
+    "blocked_share": "share of loop samples blocked off-CPU in app code, less the loop's run-queue wait (max over "
+                     "workers)",
     "idle_cpu_percent": "server CPU with no traffic, all processes (100 = one core)",
     "idle_culprit_cpu_percent": "hottest non-loop thread's CPU with no traffic (100 = one core)",
     "worker_rss_mb": "largest worker RSS in MiB",
@@ -61,6 +62,11 @@ METRICS: dict[str, str] = {
     "target_ccu": "--target-ccu, else the peak CCU measured",
     "thread_demand": "threads the sync endpoints need at target_ccu (target_ccu x sync_endpoint_share)",
     "refactor_possible": "1 unless --no-refactor says the blocking code cannot change",
+    "trial_pairs": "complete pairs of interleaved trials behind the worker comparison (0: none)",
+    "scale_gain_low": "lower bound of the RPS gain's 90% interval (the next worker count over the fewest)",
+    "scale_gain_high": "upper bound of that interval",
+    "trial_best_workers": "worker count the paired trials settle on (move up only while the next count scales)",
+    "blocked_share_low": "lower bound of the blocked share's 90% interval (the point value when none)",
 }
 
 
@@ -98,11 +104,28 @@ def _max(values: list[float | None]) -> float | None:
     return max(known) if known else None
 
 
+def contention(profile: ProfileResult | None) -> float:
+    """Share of the profiled window the event loop was runnable but waiting for a core (schedstat run queue).
+
+    py-spy's all-ticks pass sees that time off-CPU at whatever frame the loop was in, so on a busy host a
+    CPU-heavy function looks "blocked"; it is contention for the cores, not a blocking call, and is taken
+    off the blocked share and off each profiled blocking site before either can call the loop blocked."""
+    if profile is None:
+        return 0.0
+    return _max([w.loop.runqueue_fraction if w.loop else None for w in profile.workers]) or 0.0
+
+
+def _net_blocked(w: WorkerProfile) -> float | None:
+    if w.blocked_share is None:
+        return None
+    return max(0.0, w.blocked_share - (w.loop.runqueue_fraction if w.loop else 0.0))
+
+
 def _profile_metrics(profile: ProfileResult | None) -> dict[str, float | None]:
     if profile is None:
         return {"has_profile": 0.0}
     pr = profile.per_request
-    blocked = _max([w.blocked_share for w in profile.workers])
+    blocked = _max([_net_blocked(w) for w in profile.workers])
     io = None
     if pr is not None:
         io = max(0.0, pr.io_ratio - (blocked or 0.0))
@@ -124,8 +147,10 @@ def _profile_metrics(profile: ProfileResult | None) -> dict[str, float | None]:
 
 
 def primary_load(loads: tuple[LoadResult, ...]) -> LoadResult | None:
-    """The load test with the fewest workers: the seed's load-test rules read a 1-worker run."""
-    return min(loads, key=load_workers) if loads else None
+    """The load test with the fewest workers: the seed's load-test rules read a 1-worker run. A ladder
+    is preferred over interleaved-trial results (source "trials": one CCU, a worker comparison)."""
+    ladders = tuple(x for x in loads if x.source != "trials") or loads
+    return min(ladders, key=load_workers) if ladders else None
 
 
 def _load_metrics(loads: tuple[LoadResult, ...], slo: float) -> dict[str, float | None]:
@@ -189,8 +214,9 @@ def extract_metrics(
     sites = int(m["blocking_findings"] or 0)
     if profile is not None:
         scan_sites = {(f.path, f.line) for f in scan.findings} if scan else set()
+        queued = contention(profile)
         sites += sum(1 for c in profile.top_blocking
-                     if (c.path, c.line) not in scan_sites and c.share >= PROFILE_SITE_MIN_SHARE)
+                     if (c.path, c.line) not in scan_sites and c.share - queued >= PROFILE_SITE_MIN_SHARE)
     m["blocking_sites"] = float(sites)
     m["p99_slo_ms"] = options.p99_slo_ms
     m["cores"] = env.cores

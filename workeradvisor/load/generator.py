@@ -7,7 +7,9 @@ latency counts from the due time, so a stalled server shows its queueing delay i
 silently slowing the generator (no coordinated omission).
 
 Latencies (µs) go into an HDR histogram that the parent merges across processes. Only requests
-*started* inside the measurement window (after warm-up) are counted.
+*started* inside the measurement window (after warm-up) are counted, with one exception: a request
+that runs past ``timeout_s`` once the window has begun is a timeout whenever it was sent, warm-up
+included, so an endpoint that never answers within a stage reads as timeouts, not as silence.
 """
 
 from __future__ import annotations
@@ -65,6 +67,11 @@ class Generator:
     # --- window bookkeeping -------------------------------------------------------------
     def in_window(self, t: float) -> bool:
         return self.m0 <= t < self.m1
+
+    def timed_out_counts(self, intended: float, now: float) -> bool:
+        """A timeout counts when the request was sent before the window closed and is declared timed out
+        after it opened: a warm-up request that hangs through the window is a failure of the window."""
+        return intended < self.m1 and now >= self.m0
 
     def stop_sending(self) -> None:
         if self.sending:
@@ -190,13 +197,13 @@ class Generator:
             await asyncio.sleep(tick)
             now = time.perf_counter()
             while self.backlog and now - self.backlog[0] > self.timeout_s:  # waited too long to even be sent
-                if self.in_window(self.backlog.popleft()):
+                if self.timed_out_counts(self.backlog.popleft(), now):
                     self.errors["timeout"] += 1
             for conn in list(self.conns):
                 if conn.busy and now - conn.sent_at > self.timeout_s:
                     conn.busy = False
                     self.inflight -= 1
-                    if self.in_window(conn.intended):
+                    if self.timed_out_counts(conn.intended, now):
                         self.errors["timeout"] += 1
                     conn.close()
             self._check_drained()

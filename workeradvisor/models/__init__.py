@@ -12,6 +12,7 @@ from workeradvisor.models.decision import (
     CodeSite,
     CompareRow,
     Environment,
+    NoVerdict,
     PathStep,
     Recommendation,
 )
@@ -35,6 +36,7 @@ from workeradvisor.models.profile import (
     WorkerProfile,
 )
 from workeradvisor.models.scan import ChainSite, Finding, Route, ScanError, ScanResult, ScanSummary
+from workeradvisor.models.verdict import CeilingBound, GainTest, HostNoise, Interval, TrialSeries
 
 __all__ = [
     "Action",
@@ -45,6 +47,12 @@ __all__ = [
     "CompareRow",
     "Deploy",
     "Environment",
+    "NoVerdict",
+    "CeilingBound",
+    "GainTest",
+    "HostNoise",
+    "Interval",
+    "TrialSeries",
     "PathStep",
     "Recommendation",
     "CallSite",

@@ -13,6 +13,7 @@ from workeradvisor.models.launch import Deploy
 from workeradvisor.models.load import LoadResult
 from workeradvisor.models.profile import OperationProfile, ProfileResult
 from workeradvisor.models.scan import ScanResult
+from workeradvisor.models.verdict import CeilingBound, GainTest, HostNoise
 
 # The built-in kinds at import time; code that must see kinds registered later calls action_kinds().
 ACTION_KINDS = action_kinds()
@@ -148,6 +149,9 @@ class Recommendation:
     metrics: tuple[tuple[str, float | None], ...] = ()  # the flat metrics the tree read
     compare: tuple[CompareRow, ...] = ()  # decision matrix when several worker counts were measured
     thresholds: tuple[tuple[str, float], ...] = ()  # the tree's thresholds in force (after overrides)
+    gain_tests: tuple[GainTest, ...] = ()  # the 30% rule on paired-trial intervals, one per comparison made
+    host_noise: HostNoise | None = None  # the noisiest measurement window's host noise
+    ceiling: CeilingBound | None = None  # Little's law vs the CPU bound at the primary load's peak stage
 
     def threshold(self, name: str) -> float | None:
         return dict(self.thresholds).get(name)
@@ -158,14 +162,30 @@ class Recommendation:
 
 
 @dataclass(frozen=True)
+class NoVerdict:
+    """Why the engine gives no recommendation: the evidence a verdict would rest on is missing.
+
+    ``reason`` is one plain sentence that names the fix; ``evidence_missing`` names each piece of
+    evidence that could not be gathered (e.g. "a load stage with completed requests").
+    """
+
+    reason: str
+    evidence_missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Analysis:
-    """Everything one decision rests on. ``load`` holds one LoadResult per worker count measured."""
+    """Everything one decision rests on. ``load`` holds one LoadResult per worker count measured.
+
+    ``recommendation`` is None exactly when ``no_verdict`` says why: no verdict without evidence."""
 
     scan: ScanResult | None
     profile: ProfileResult | None
     load: tuple[LoadResult, ...]
     environment: Environment
-    recommendation: Recommendation
+    recommendation: Recommendation | None
     notes: tuple[str, ...] = field(default=())
     deploy: Deploy | None = None  # how it ran and the command line to deploy
     operations: tuple[OperationProfile, ...] = ()  # per operation of the mix, when it had several
+    no_verdict: NoVerdict | None = None
+

@@ -45,6 +45,7 @@ class WorkerProfile:
     app_cpu_share: float | None = None
     blocked_share: float | None = None
     selector_share: float | None = None
+    attribution_ticks: int = 0  # loop-thread samples behind the shares (for their interval)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class PerRequest:
     loop_runqueue_s_per_request: float = 0.0  # loop thread runnable but waiting for a core, per request
     concurrency: int = 1  # closed-loop users while measuring (the ratio is meant at low concurrency)
     rps: float = 0.0  # requests per second the load engine measured over the window
+    # The ratio over consecutive equal sub-windows (batch means), for its confidence interval; () if too short.
+    ratio_blocks: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

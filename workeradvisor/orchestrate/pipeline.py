@@ -17,6 +17,7 @@ from workeradvisor.decide.merge import merge_profiles
 from workeradvisor.decide.metrics import DecideOptions
 from workeradvisor.decide.tree import DecisionTree
 from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, WorkerAdvisorError
+from workeradvisor.hostnoise import HostNoiseSampler
 from workeradvisor.launch import RunningServer, parse_target, serve
 from workeradvisor.launchmodes import LaunchSpec
 from workeradvisor.load import LoadInterrupted, build_plan, run_ladder
@@ -25,10 +26,21 @@ from workeradvisor.models.decision import Analysis, Environment
 from workeradvisor.models.load import LoadResult, RequestPlan, RequestTemplate
 from workeradvisor.models.profile import OperationProfile, ProfileResult
 from workeradvisor.models.scan import ScanResult
+from workeradvisor.models.verdict import HostNoise, TrialSeries
 from workeradvisor.orchestrate.events import Events, QuietEvents
 from workeradvisor.orchestrate.launching import deploy_info, label, resolve_launch, with_predictions
 from workeradvisor.orchestrate.sources import choose_paths, source_paths
 from workeradvisor.orchestrate.traffic import Traffic, access_log_traffic, openapi_traffic
+from workeradvisor.orchestrate.trials import (
+    DEFAULT_PAIRS,
+    Trial,
+    TrialSettings,
+    run_worker_trials,
+    trial_loads,
+    trial_point,
+    trial_series,
+    worst_noise,
+)
 from workeradvisor.profile import profile_server
 from workeradvisor.scan import scan_paths
 
@@ -46,6 +58,9 @@ DEFAULT_WARMUP_S = 1.0
 OPERATION_S = 1.5  # each operation of a mix, measured alone at 1 CCU for the per-operation breakdown
 MAX_OPERATIONS = 12  # the most weighted; the rest are named in a note
 PROFILE_CCU = 1  # the request CPU ratio is meant at low concurrency: 2 CCU already halves a CPU-bound ratio
+
+TRIAL_STAGE_S = 2.0  # each interleaved trial: short, so 3 pairs of 1 vs 2 workers take about one ladder's time
+TRIAL_WARMUP_S = 0.5
 
 STEPS = ("scan", "launch", "idle profile", "profiled run", "load ladder", "decision")
 
@@ -73,6 +88,8 @@ class PipelineSettings:
     access_log: str | None = None
     methods: tuple[str, ...] = DEFAULT_METHODS
     headers: tuple[tuple[str, str], ...] = ()
+    pairs: int = DEFAULT_PAIRS  # interleaved trial rounds when several worker counts are compared
+    trial_stage_s: float = TRIAL_STAGE_S
 
 
 @dataclass
@@ -92,6 +109,9 @@ class PipelineState:
     failure: WorkerAdvisorError | None = None  # e.g. the app died mid-run
     launch: LaunchSpec | None = None  # the resolved launch (interpreter found), for the deploy line
     attached_workers: int = 0  # attach: the running server's worker count (the only one measured)
+    start_error: str | None = None  # the app never started: no verdict
+    trials: TrialSeries | None = None
+    noise: list[HostNoise] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -141,6 +161,7 @@ def _profile(pid: int, settings: PipelineSettings, state: PipelineState, *, idle
 def _ladder(pid: int, base_url: str, workers: int, settings: PipelineSettings, state: PipelineState,
             events: Events) -> None:
     plan = _plan(base_url, settings, state)
+    sampler = HostNoiseSampler().start()
     try:
         result = run_ladder(plan, settings.ccus, stage_seconds=settings.stage_s, warmup_s=settings.warmup_s,
                             timeout_s=settings.timeout_s, server_pid=pid, progress=events.stage, workers=workers)
@@ -148,10 +169,37 @@ def _ladder(pid: int, base_url: str, workers: int, settings: PipelineSettings, s
         if isinstance(exc.result, LoadResult) and exc.result.stages:
             state.loads.append(exc.result)
         raise
+    finally:
+        noise = sampler.stop()
+        if noise is not None:
+            state.noise.append(noise)
     state.loads.append(result)
     events.done("load ladder", f"{workers} worker(s): " + ", ".join(
         f"{s.ccu} CCU {s.rps:,.0f} RPS p99 {'-' if s.latency_ms.p99 is None else f'{s.latency_ms.p99:,.0f}'} ms"
         for s in result.stages))
+
+
+def _trials(counts: tuple[int, ...], running: dict[int, RunningServer], settings: PipelineSettings,
+            state: PipelineState, events: Events, launch: LaunchSpec | None = None) -> None:
+    """Interleaved trials of every count at the base ladder's highest trusted CCU (``orchestrate.trials``)."""
+    base = state.loads[-1] if state.loads else None
+    ccu, seconds = trial_point(base, settings.ccus, settings.stage_s, settings.trial_stage_s)
+    events.step("load ladder", f"{settings.pairs} interleaved round(s) of {', '.join(map(str, counts))} workers at "
+                f"{ccu} CCU, {seconds:g} s each")
+
+    def on_trial(t: Trial) -> None:
+        tail = t.stage.latency_ms.p99
+        events.note(f"round {t.round + 1}: {t.workers} worker(s) {t.stage.rps:,.1f} RPS p99 "
+                    + ("-" if tail is None else f"{tail:,.0f}") + " ms"
+                    + ("" if t.usable else " (unusable: errors or client-bound)"))
+
+    trial = TrialSettings(ccu, settings.pairs, seconds, TRIAL_WARMUP_S, settings.timeout_s, settings.ready_timeout_s)
+    trials = run_worker_trials(settings.target, settings.app_dir, counts,
+                               lambda url: _plan(url, settings, state), trial, running=running, on_trial=on_trial,
+                               launch=launch)
+    state.trials = trial_series(trials, ccu)
+    state.loads.extend(trial_loads(trials, base.target if base else settings.target or ""))
+    state.noise.extend(n for n in (worst_noise(trials),) if n is not None)
 
 
 def _plan(base_url: str, settings: PipelineSettings, state: PipelineState) -> RequestPlan:
@@ -202,12 +250,16 @@ def _run_steps(settings: PipelineSettings, machine: Environment, state: Pipeline
         if launch.mode == "attach":
             state.attached_workers = server.workers
             counts = (server.workers,)
-        if first in counts:
+        if first in counts:  # the seed's load-test rules read the fewest workers' ladder; the others: trials
             _ladder_step(server, first, settings, state, events)
-    for n in (c for c in counts if c != first):
-        with serve(settings.target, app_dir=settings.app_dir, workers=n, launch=launch,
+            if len(counts) > 1:
+                _trials(counts, {first: server}, settings, state, events, launch)
+    if first not in counts:
+        with serve(settings.target, app_dir=settings.app_dir, workers=counts[0], launch=launch,
                    ready_timeout_s=settings.ready_timeout_s) as server:
-            _ladder_step(server, n, settings, state, events)
+            _ladder_step(server, counts[0], settings, state, events)
+            if len(counts) > 1:
+                _trials(counts, {counts[0]: server}, settings, state, events, launch)
     state.finished.append("load ladder")
 
 
@@ -310,11 +362,15 @@ def run_pipeline(settings: PipelineSettings, env: Environment, events: Events | 
         if not state.finished:
             raise
         state.failure = exc
-        state.notes.append(f"stopped early: {exc}")
+        if "launch" not in state.finished:
+            state.start_error = str(exc)
+        else:
+            state.notes.append(f"stopped early: {exc}")
     events.step("decision", "decision tree, capacity model")
     profile = merge_profiles(state.profiles)
+    noise = max(state.noise, key=lambda n: (n.other_cpu_percent, n.steal_percent), default=None)
     analysis = analyze_results(state.scan, profile, tuple(state.loads), env, settings.options, settings.tree,
-                               settings.downstream)
+                               settings.downstream, start_error=state.start_error, trials=state.trials, noise=noise)
     elapsed = time.monotonic() - start
     notes = [*state.notes, f"analyze ran for {elapsed:.0f} s"]
     if state.paths:
@@ -324,5 +380,6 @@ def run_pipeline(settings: PipelineSettings, env: Environment, events: Events | 
         analysis = with_predictions(replace(analysis, deploy=deploy_info(state.launch, settings, analysis)),
                                     state.attached_workers, settings.workers, machine or env)
     state.finished.append("decision")
-    events.done("decision", analysis.recommendation.verdict)
+    rec, missing = analysis.recommendation, analysis.no_verdict
+    events.done("decision", rec.verdict if rec else f"no verdict: {missing.reason if missing else ''}")
     return PipelineOutcome(analysis, state, elapsed)

@@ -70,6 +70,24 @@ def _sites(attrs: Sequence[LoopAttribution], kind: str, findings: Sequence[Stati
     )
 
 
+RATIO_BLOCKS = 6  # sub-windows for the ratio's interval: batch means, so each block holds many requests
+
+
+def _ratio_blocks(windows: dict[int, WorkerWindow], loop_tids: dict[int, int], workers: Sequence[int],
+                  in_flight: float) -> tuple[float, ...]:
+    """The request CPU ratio per sub-window: the loops' busy fraction in each block over the share of time a
+    request was in flight (RPS x mean latency, the same denominator as the whole-window ratio).
+
+    Why batch means: successive samples of a busy fraction are correlated; means of a few long blocks are
+    close to independent, so a t-interval over them is honest where one over raw ticks would be narrow."""
+    if in_flight <= 0:
+        return ()
+    per_worker = [w.busy_blocks(loop_tids[pid], RATIO_BLOCKS) for pid in workers if (w := windows.get(pid))]
+    if not per_worker or any(len(b) != RATIO_BLOCKS for b in per_worker):
+        return ()
+    return tuple(round(min(1.0, sum(col) / in_flight), 4) for col in zip(*per_worker, strict=True))
+
+
 def _per_request(windows: dict[int, WorkerWindow], loop_tids: dict[int, int], workers: Sequence[int],
                  stage: StageResult | None, requests: int | None, ccu: int, notes: list[str]) -> PerRequest | None:
     """Loop-thread CPU per request (per-thread, so busy background threads do not count as request cost).
@@ -92,8 +110,9 @@ def _per_request(windows: dict[int, WorkerWindow], loop_tids: dict[int, int], wo
         per_req, wait_per_req = cpu_rate / stage.rps, wait_rate / stage.rps
         mean_s = stage.latency_ms.mean / 1000.0
         ratio = min(1.0, (per_req + wait_per_req) / mean_s) if mean_s > 0 else 0.0
+        blocks = _ratio_blocks(windows, loop_tids, workers, stage.rps * mean_s)
         return PerRequest(stage.requests, round(per_req, 6), round(stage.latency_ms.mean, 3), round(ratio, 4),
-                          round(1.0 - ratio, 4), round(wait_per_req, 6), ccu, round(stage.rps, 2))
+                          round(1.0 - ratio, 4), round(wait_per_req, 6), ccu, round(stage.rps, 2), blocks)
     if requests:
         notes.append(f"loop CPU per request: {cpu_s / requests * 1000:.3f} ms over {requests} requests "
                      "(no latency known: the request CPU ratio needs --app with --path)")
@@ -166,6 +185,7 @@ def build(*, target: str, server_pid: int, workers: Sequence[int], windows: dict
             app_cpu_share=a.cpu_share if a and a.ticks else None,
             blocked_share=a.blocked_share if a and a.ticks else None,
             selector_share=a.selector_share if a and a.ticks else None,
+            attribution_ticks=a.ticks if a else 0,
         ))
         if a and a.ticks and a.blocked_share >= BLOCKED_NOTE_SHARE:
             notes.append(f"worker {pid}: the loop sat blocked off-CPU {a.blocked_share:.0%} of the attribution "

@@ -40,6 +40,7 @@ class WorkerWindow:
     died: bool = False
     rss_bytes: int = 0
     uss_bytes: int = 0
+    history: list[Snapshot] = field(default_factory=list)  # every snapshot, for sub-window figures
 
     @property
     def wall_s(self) -> float:
@@ -56,6 +57,23 @@ class WorkerWindow:
 
     def thread(self, tid: int) -> ThreadDelta | None:
         return next((d for d in self.deltas() if d.tid == tid), None)
+
+    def busy_blocks(self, tid: int, blocks: int) -> list[float]:
+        """The thread's busy fraction (on-CPU + run-queue wait over wall time) in ``blocks`` consecutive
+        sub-windows of about equal length, from the periodic snapshots; [] when there are too few."""
+        snaps = [s for s in self.history if tid in s.threads]
+        if len(snaps) < blocks + 1:
+            return []
+        step = (len(snaps) - 1) / blocks
+        edges = [snaps[round(i * step)] for i in range(blocks + 1)]
+        out = []
+        for a, b in zip(edges, edges[1:], strict=False):
+            wall = b.t - a.t
+            if wall <= 0:
+                return []
+            busy = (b.threads[tid].run_ns + b.threads[tid].wait_ns - a.threads[tid].run_ns - a.threads[tid].wait_ns)
+            out.append(busy / 1e9 / wall)
+        return out
 
 
 def snapshot(pid: int) -> Snapshot | None:
@@ -97,7 +115,7 @@ class HeadlineWindow:
         for pid in self.pids:
             snap = snapshot(pid)
             if snap is not None:
-                self.workers[pid] = WorkerWindow(pid, snap, snap)
+                self.workers[pid] = WorkerWindow(pid, snap, snap, history=[snap])
         self._thread = threading.Thread(target=self._run, name="workeradvisor-schedstat", daemon=True)
         self._thread.start()
         return self
@@ -111,6 +129,7 @@ class HeadlineWindow:
                 w.died = True
             elif snap.t > w.last.t:  # the closing snapshot may race the sampler thread's: keep the newer
                 w.last = snap
+                w.history.append(snap)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):

@@ -30,7 +30,7 @@ EVIDENCE: tuple[tuple[str, str], ...] = (
 
 _RATIOS = {"request_cpu_ratio", "io_ratio", "blocked_share", "async_ratio", "error_rate", "scale_rps_gain",
            "sync_endpoint_share", "blocked_share_max", "mixed_low_cpu", "mixed_high_cpu", "scale_gain_min",
-           "error_rate_max"}
+           "error_rate_max", "blocked_share_low", "scale_gain_low", "scale_gain_high"}
 _PERCENTS = {"idle_cpu_percent", "idle_culprit_cpu_percent", "load_cpu_per_worker", "load_cpu_ok",
              "load_cpu_hot", "load_cpu_maxed", "idle_cpu_overhead", "idle_thread_material", "downstream_cpu_max",
              "host_idle_percent", "host_idle_min"}
@@ -62,7 +62,7 @@ def fmt_value(name: str, value: object) -> str:
 
 def evidence_rows(analysis: Analysis) -> list[tuple[str, str, str]]:
     """(label, value, metric name) for every measured evidence metric."""
-    m = dict(analysis.recommendation.metrics)
+    m = dict(analysis.recommendation.metrics) if analysis.recommendation else {}
     return [(label, fmt_value(name, m[name]), name) for name, label in EVIDENCE if m.get(name) is not None]
 
 

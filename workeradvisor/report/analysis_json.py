@@ -7,9 +7,9 @@ reader in ``models/readers.py``) reads a saved file back into models.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from workeradvisor.jsonsafe import dumps
 from workeradvisor.models.decision import (
     MIB,
     Action,
@@ -27,6 +27,7 @@ from workeradvisor.models.readers import (  # noqa: F401 - re-exported for calle
 )
 from workeradvisor.report import load_json, profile_json
 from workeradvisor.report.analysis_common import heaviest_operation
+from workeradvisor.report.verdict_parts import ceiling_dict, gain_dict, no_verdict_dict, noise_dict
 
 SCHEMA = "workeradvisor.analysis/1"
 
@@ -86,6 +87,9 @@ def recommendation_dict(r: Recommendation) -> dict[str, Any]:
         "metrics": dict(r.metrics),
         "compare": [compare_dict(c) for c in r.compare],
         "thresholds": dict(r.thresholds),
+        "gain_tests": [gain_dict(t) for t in r.gain_tests],
+        "host_noise": noise_dict(r.host_noise),
+        "ceiling": ceiling_dict(r.ceiling),
     }
 
 
@@ -121,7 +125,8 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         "profile": profile_json.to_dict(analysis.profile) if analysis.profile else None,
         "load": [load_json.to_dict(x) for x in analysis.load],
         "environment": environment_dict(analysis.environment),
-        "recommendation": recommendation_dict(analysis.recommendation),
+        "recommendation": recommendation_dict(analysis.recommendation) if analysis.recommendation else None,
+        "no_verdict": no_verdict_dict(analysis.no_verdict) if analysis.no_verdict else None,
         "notes": list(analysis.notes),
         "deploy": analysis.deploy.to_dict() if analysis.deploy else None,
         "operations": [o.to_dict() for o in analysis.operations],
@@ -130,7 +135,8 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
 
 
 def render(analysis: Analysis) -> str:
-    return json.dumps(to_dict(analysis), indent=2, default=str) + "\n"
+    """JSON without NaN/Infinity: a non-finite figure is written as null (``jsonsafe``)."""
+    return dumps(to_dict(analysis), indent=2, default=str) + "\n"
 
 
 # --- reading back: the one analysis reader lives next to the models (models/readers.py) ---

@@ -22,6 +22,7 @@ from workeradvisor.report.analysis_common import (
     workers_of,
 )
 from workeradvisor.report.mermaid import decision_matrix_chart, xychart
+from workeradvisor.report.verdict_parts import GAIN_HEADERS, gain_cells, no_verdict_markdown, noise_line
 
 
 def _cell(text: object) -> str:
@@ -74,6 +75,7 @@ def charts(loads: tuple[LoadResult, ...]) -> list[str]:
 
 def _actions(analysis: Analysis) -> list[str]:
     out = ["## Actions", ""]
+    assert analysis.recommendation is not None
     for i, a in enumerate(analysis.recommendation.actions, 1):
         first = " **(do first)**" if a.first else ""
         out.append(f"{i}. **`{a.kind}`**{first}: {a.title}")
@@ -92,6 +94,10 @@ def _actions(analysis: Analysis) -> list[str]:
 
 def render(analysis: Analysis) -> str:
     rec = analysis.recommendation
+    if rec is None:
+        assert analysis.no_verdict is not None
+        notes = ["", "## Notes", ""] + [f"- {n}" for n in analysis.notes] if analysis.notes else []
+        return no_verdict_markdown(analysis.no_verdict) + "\n".join(notes).rstrip() + ("\n" if notes else "")
     lo, hi = rec.workers_range
     out = [
         "# workeradvisor analysis",
@@ -121,6 +127,12 @@ def render(analysis: Analysis) -> str:
     if analysis.operations:
         out += ["## Per operation", "", f"Each operation alone at 1 CCU. Heaviest: {heaviest_operation(analysis)}.",
                 ""] + _table(list(OPERATION_HEADERS), operation_rows(analysis))
+    if rec.gain_tests:
+        out += ["## Worker comparison (paired interleaved trials, 90% intervals)", ""]
+        out += _table(GAIN_HEADERS, [gain_cells(t) for t in rec.gain_tests])
+        out += [f"- {t.reason}" for t in rec.gain_tests] + [""]
+    if rec.host_noise is not None:
+        out += [f"_{noise_line(rec.host_noise)}_", ""]
     cap = rec.capacity
     if cap is not None and cap.cpu_s_per_request:
         out += ["## Capacity model", "",
@@ -133,7 +145,7 @@ def render(analysis: Analysis) -> str:
                           [[str(r.workers), fmt_value("rps", r.predicted_max_rps),
                             fmt_value("rps", r.measured_peak_rps) if r.measured_peak_rps is not None
                             else NOT_MEASURED] for r in cap.rows])
-    out += charts(analysis.load)
+    out += charts(tuple(x for x in analysis.load if x.source != "trials"))  # trials: one CCU, in the gain table
     notes = [*rec.notes, *analysis.notes, *(f"confidence: {r}" for r in rec.confidence_reasons)]
     if notes:
         out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]

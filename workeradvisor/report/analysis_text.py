@@ -21,9 +21,11 @@ from workeradvisor.report.analysis_common import (
     values_text,
 )
 from workeradvisor.report.text_fit import Cell, Col, labelled, print_table, report_console
+from workeradvisor.report.verdict_parts import GAIN_HEADERS, gain_cells, no_verdict_text, noise_line
 
 
 def _actions(analysis: Analysis, console: Console) -> None:
+    assert analysis.recommendation is not None
     for i, a in enumerate(analysis.recommendation.actions, 1):
         head = Text.assemble((f"{i}. {a.kind}", "bold"), (" (first)", "bold red") if a.first else "", ": ", a.title)
         console.print(head, highlight=False)
@@ -40,6 +42,7 @@ def _actions(analysis: Analysis, console: Console) -> None:
 
 def _path_rows(analysis: Analysis) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
+    assert analysis.recommendation is not None
     for p in analysis.recommendation.path:
         rng = f"{p.workers_range[0]}-{p.workers_range[1]}" if p.workers_range else ""
         because = Text.assemble(p.condition, "\n", (values_text(p.values), "dim"))
@@ -54,6 +57,7 @@ CAPACITY_COLUMNS = [Col(h, justify="right", wrap=False) for h in ("workers", "pr
 
 
 def _capacity(analysis: Analysis, console: Console) -> None:
+    assert analysis.recommendation is not None
     cap = analysis.recommendation.capacity
     if cap is None or not cap.cpu_s_per_request:
         return
@@ -77,8 +81,32 @@ def render(analysis: Analysis, console: Console | None = None) -> str:
     return cap.get()
 
 
+def _no_verdict(analysis: Analysis, console: Console) -> None:
+    """No verdict without evidence: the reason (naming the fix) instead of a recommendation."""
+    assert analysis.no_verdict is not None
+    head = Text.assemble((no_verdict_text(analysis.no_verdict), "bold"), f"\n{environment_line(analysis.environment)}")
+    console.print(Panel(head, title="workeradvisor: no verdict", expand=False), highlight=False)
+    for note in analysis.notes:
+        labelled(console, Text("note:", "yellow"), Text(note))
+
+
+def _gains(analysis: Analysis, console: Console) -> None:
+    """The worker comparison from paired interleaved trials: the gain interval and the rule's outcome."""
+    rec = analysis.recommendation
+    if rec is None or not rec.gain_tests:
+        return
+    cols = [Col(h, 0, "right", wrap=h == GAIN_HEADERS[-1]) for h in GAIN_HEADERS]
+    print_table(console, "Worker comparison: paired interleaved trials, 90% intervals", cols,
+                [list(gain_cells(t)) for t in rec.gain_tests])
+    for test in rec.gain_tests:
+        labelled(console, Text("rule:", "dim"), Text(test.reason, "dim"))
+
+
 def _print(analysis: Analysis, console: Console) -> None:
     rec = analysis.recommendation
+    if rec is None:
+        _no_verdict(analysis, console)
+        return
     lo, hi = rec.workers_range
     head = Text.assemble((rec.verdict, "bold"), f"\nrange {lo}-{hi} | confidence {rec.confidence:.2f} "
                          f"({rec.confidence_label})\n{environment_line(analysis.environment)}"
@@ -97,6 +125,9 @@ def _print(analysis: Analysis, console: Console) -> None:
                 for h in OPERATION_HEADERS]
         print_table(console, "Per operation (each alone at 1 CCU)", cols, [list(r) for r in operation_rows(analysis)])
         console.print(Text(f"heaviest: {heaviest_operation(analysis)}"), highlight=False)
+    _gains(analysis, console)
+    if rec.host_noise is not None:
+        labelled(console, Text("host:", "dim"), Text(noise_line(rec.host_noise), "dim"))
     _capacity(analysis, console)
     print_table(console, "Decision path (rules/decision.yaml)", PATH_COLUMNS, _path_rows(analysis))
     for note in (*rec.notes, *analysis.notes):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from workeradvisor.jsonsafe import dumps  # never NaN/Infinity in the JSON we write
 from workeradvisor.models.scan import Finding, ScanError, ScanSummary
 from workeradvisor.rulebook import Rule
 
@@ -24,4 +24,4 @@ def document(findings: Sequence[Finding], rules: Mapping[str, Rule], *, errors: 
 
 
 def render(findings: Sequence[Finding], rules: Mapping[str, Rule], **kwargs: Any) -> str:
-    return json.dumps(document(findings, rules, **kwargs), indent=2) + "\n"
+    return dumps(document(findings, rules, **kwargs), indent=2) + "\n"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from workeradvisor.jsonsafe import dumps  # never NaN/Infinity in the JSON we write
 from workeradvisor.models.load import LoadResult, StageResult
 
 SCHEMA = "workeradvisor.load/1"
@@ -60,4 +60,4 @@ def to_dict(result: LoadResult) -> dict[str, Any]:
 
 
 def render(result: LoadResult) -> str:
-    return json.dumps(to_dict(result), indent=2) + "\n"
+    return dumps(to_dict(result), indent=2) + "\n"

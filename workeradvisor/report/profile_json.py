@@ -6,9 +6,9 @@ CPU percentages are of one core (100 = one core), times are seconds unless the k
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from workeradvisor.jsonsafe import dumps  # never NaN/Infinity in the JSON we write
 from workeradvisor.models.profile import (
     CallSite,
     IdleReport,
@@ -35,7 +35,7 @@ def _worker(w: WorkerProfile) -> dict[str, Any]:
     attribution = None
     if w.app_cpu_share is not None:
         attribution = {"cpu_share": w.app_cpu_share, "blocked_share": w.blocked_share,
-                       "selector_share": w.selector_share}
+                       "selector_share": w.selector_share, "ticks": w.attribution_ticks}
     return {"pid": w.pid, "rss_bytes": w.rss_bytes, "uss_bytes": w.uss_bytes, "loop": loop,
             "attribution": attribution, "threads": [_thread(t) for t in w.threads]}
 
@@ -46,7 +46,8 @@ def _per_request(p: PerRequest | None) -> dict[str, Any] | None:
     return {"requests": p.requests, "concurrency": p.concurrency, "rps": p.rps,
             "loop_cpu_s_per_request": p.loop_cpu_s_per_request,
             "loop_runqueue_s_per_request": p.loop_runqueue_s_per_request,
-            "mean_latency_ms": p.mean_latency_ms, "request_cpu_ratio": p.request_cpu_ratio, "io_ratio": p.io_ratio}
+            "mean_latency_ms": p.mean_latency_ms, "request_cpu_ratio": p.request_cpu_ratio, "io_ratio": p.io_ratio,
+            "ratio_blocks": list(p.ratio_blocks)}
 
 
 def _idle(i: IdleReport | None) -> dict[str, Any] | None:
@@ -87,4 +88,4 @@ def to_dict(result: ProfileResult) -> dict[str, Any]:
 
 
 def render(result: ProfileResult) -> str:
-    return json.dumps(to_dict(result), indent=2) + "\n"
+    return dumps(to_dict(result), indent=2) + "\n"

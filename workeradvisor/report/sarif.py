@@ -11,7 +11,6 @@ survive line shifts (rule, path, function, symbol, occurrence).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from collections import Counter
@@ -21,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from workeradvisor import __version__
+from workeradvisor.jsonsafe import dumps  # never NaN/Infinity in the JSON we write
 from workeradvisor.models.scan import Finding, ScanError
 from workeradvisor.rulebook import Rule
 
@@ -167,4 +167,4 @@ def document(findings: Sequence[Finding], rules: Mapping[str, Rule], *, errors: 
 
 
 def render(findings: Sequence[Finding], rules: Mapping[str, Rule], **kwargs: Any) -> str:
-    return json.dumps(document(findings, rules, **kwargs), indent=2, ensure_ascii=True) + "\n"
+    return dumps(document(findings, rules, **kwargs), indent=2, ensure_ascii=True) + "\n"

@@ -32,6 +32,12 @@ from workeradvisor.models.readers.results import (
     profile_from_dict,
     scan_from_dict,
 )
+from workeradvisor.models.readers.verdict import (
+    ceiling_from_dict,
+    gain_from_dict,
+    no_verdict_from_dict,
+    noise_from_dict,
+)
 
 
 def _pairs(v: Any) -> tuple[tuple[str, Any], ...]:
@@ -117,6 +123,9 @@ def recommendation_from_dict(d: Mapping[str, Any]) -> Recommendation:
                 for c in d.get("compare") or []
             ),
             thresholds=tuple((str(k), float(v)) for k, v in _pairs(d.get("thresholds"))),
+            gain_tests=tuple(gain_from_dict(t) for t in d.get("gain_tests") or []),
+            host_noise=noise_from_dict(d.get("host_noise")),
+            ceiling=ceiling_from_dict(d.get("ceiling")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"recommendation: missing or bad field {exc}") from None
@@ -139,10 +148,11 @@ def analysis_from_dict(data: Any, source: str = "analysis") -> Analysis:
             profile=profile_from_dict(data["profile"], source) if data.get("profile") else None,
             load=tuple(load_from_dict(x, source) for x in loads),
             environment=environment_from_dict(data["environment"]),
-            recommendation=recommendation_from_dict(data["recommendation"]),
+            recommendation=recommendation_from_dict(data["recommendation"]) if data["recommendation"] else None,
             notes=tuple(str(n) for n in data.get("notes") or []),
             deploy=Deploy.from_dict(data.get("deploy")),
             operations=tuple(_operation(o) for o in data.get("operations") or [] if isinstance(o, Mapping)),
+            no_verdict=no_verdict_from_dict(data.get("no_verdict")),
         )
     except ConfigError as exc:
         msg = str(exc)

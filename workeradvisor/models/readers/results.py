@@ -158,6 +158,7 @@ def _worker(w: Obj) -> WorkerProfile:
         app_cpu_share=_opt_f(attribution, "cpu_share") if attribution else _opt_f(w, "app_cpu_share"),
         blocked_share=_opt_f(attribution, "blocked_share") if attribution else _opt_f(w, "blocked_share"),
         selector_share=_opt_f(attribution, "selector_share") if attribution else _opt_f(w, "selector_share"),
+        attribution_ticks=_i(attribution, "ticks") if attribution else 0,
     )
 
 
@@ -169,7 +170,9 @@ def profile_from_dict(data: Any, source: str = "profile") -> ProfileResult:
         ratio = _f(pr, "request_cpu_ratio")
         per_request = PerRequest(_i(pr, "requests"), _f(pr, "loop_cpu_s_per_request"), _f(pr, "mean_latency_ms"),
                                  ratio, _f(pr, "io_ratio", 1.0 - ratio),
-                                 _f(pr, "loop_runqueue_s_per_request"), _i(pr, "concurrency", 1))
+                                 _f(pr, "loop_runqueue_s_per_request"), _i(pr, "concurrency", 1), _f(pr, "rps"),
+                                 tuple(float(x) for x in _list(pr.get("ratio_blocks"))
+                                       if isinstance(x, int | float) and not isinstance(x, bool)))
     idle_d = _map(d.get("idle"))
     idle = None
     if idle_d:
