@@ -103,6 +103,11 @@ def run_files(files: list[SourceFile], index: RuleIndex, tokens: frozenset[str],
 
 
 def _abandon(pool: ProcessPoolExecutor) -> None:
+    # The executor's feeder thread may still be writing work to the killed workers' pipe; its
+    # EPIPE/EBADF is expected now and must not print a traceback after our one-line message.
+    call_queue = getattr(pool, "_call_queue", None)
+    if call_queue is not None and hasattr(call_queue, "_on_queue_feeder_error"):
+        call_queue._on_queue_feeder_error = lambda _exc, _obj: None
     procs = list((getattr(pool, "_processes", None) or {}).values())
     for p in procs:
         with contextlib.suppress(OSError, ValueError, AttributeError):

@@ -211,7 +211,8 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, ScopingMixin, Resol
         callee = self.resolve(call.func)
         if type(callee) is not QName:
             return b
-        return Obj(b.type_name, frozenset(self.index.category[r] for r in self.index.match_call(callee.qualname)))
+        return Obj(b.type_name, frozenset(self.index.category[r] for r in self.index.match_call(callee.qualname)
+                                          if r in self.index.category))  # not the ~gil pseudo-rule
 
     def visit_assign(self, node: ast.Assign) -> None:
         self.note_cached(node.value, node.targets)
