@@ -93,12 +93,12 @@ def run_files(files: list[SourceFile], index: RuleIndex, tokens: frozenset[str],
         ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
         chunk = max(1, len(files) // (jobs * 8))
         pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(index, tokens))
-        try:
+        try:  # the shutdown too: a Ctrl-C while joining must also abandon, not hang at exit
             results = list(pool.map(_work, files, chunksize=chunk))
+            pool.shutdown(wait=True)
         except BaseException:
             _abandon(pool)
             raise
-        pool.shutdown(wait=True)
         return results
 
 
