@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,6 +24,7 @@ from workeradvisor.load.accesslog import build_mix as access_log_mix
 from workeradvisor.load.openapi import DEFAULT_METHODS, Sender, build_mix, harvest_ids, operations, probe
 from workeradvisor.load.schemadata import SchemaData
 from workeradvisor.models.load import RequestTemplate
+from workeradvisor.safeio import read_bounded
 
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024  # an OpenAPI document or access log read here, at most
 PROBE_TIMEOUT_S = 5.0
@@ -49,15 +49,8 @@ def _parse_document(text: str, where: str) -> dict[str, Any]:
 
 
 def _read_bounded(path: str, what: str) -> str:
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"{what} {path}: not a regular file")
-    if p.stat().st_size > MAX_DOCUMENT_BYTES:
-        raise ConfigError(f"{what} {path}: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
-    try:
-        return p.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise ConfigError(f"cannot read {what} {path}: {exc.strerror}") from None
+    """The one bounded reader (regular files only, size cap), undecodable bytes replaced."""
+    return read_bounded(path, what, MAX_DOCUMENT_BYTES, errors="replace")
 
 
 def fetch_document(client: httpx.Client, source: str | None) -> dict[str, Any] | None:
