@@ -90,7 +90,7 @@ def test_cmd_with_port_and_workers_placeholders() -> None:
     _needs_two_workers()
     cmd = (f"{sys.executable} -m uvicorn load_target:app --app-dir {APPS} --host {{host}} --port {{port}} "
            "--workers {workers} --log-level warning")
-    doc = _json(run_cli("analyze", LOAD_TARGET, "--cmd", cmd, "--workers", "1,2", "--ccu", "4", "--path", "/",
+    doc = _json(run_cli("analyze", LOAD_TARGET, "--cmd", cmd, "--workers", "1,2", "--ccu", "4", "--path", "/cpu",
                         *SHORT, "--format", "json", timeout=240))
     loads = _by_workers(doc)
     assert set(loads) == {1, 2}
@@ -137,7 +137,7 @@ def test_missing_server_package_names_the_install_command(tmp_path: Path) -> Non
 
 
 def test_attach_to_a_running_server(server: Any) -> None:
-    doc = _json(run_cli("analyze", "--url", server.base_url, "--ccu", "2", *SHORT, "--format", "json",
+    doc = _json(run_cli("analyze", "--url", server.base_url, "--path", "/cpu", "--ccu", "2", *SHORT, "--format", "json",
                         timeout=200))
     assert alive(server.pid)  # attaching never stops the server
     assert doc["deploy"]["mode"] == "attach" and doc["deploy"]["command"] is None
@@ -147,8 +147,8 @@ def test_attach_to_a_running_server(server: Any) -> None:
     assert doc["deploy"]["predicted_only"] == list(range(2, usable + 1))
     if usable >= 2:
         assert any("predicted, not measured" in n for n in doc["notes"])
-    explicit = run_cli("analyze", "--url", server.base_url, "--pid", str(server.pid), "--ccu", "2", *SHORT,
-                       "--format", "markdown", timeout=200)
+    explicit = run_cli("analyze", "--url", server.base_url, "--pid", str(server.pid), "--path", "/cpu", "--ccu", "2",
+                       *SHORT, "--format", "markdown", timeout=200)
     assert explicit.returncode == 0, explicit.stderr[-2000:]
     assert "no restarts" in explicit.stdout
 

@@ -22,6 +22,17 @@ async def _send(send, status: int, body: bytes = _BODY, chunked: bool = False) -
         await send({"type": "http.response.body", "body": body})
 
 
+def _query_ms(scope, default: int) -> int:
+    query = dict(p.split("=", 1) for p in scope["query_string"].decode().split("&") if "=" in p)
+    return int(query.get("ms", default))
+
+
+def _burn(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
 async def app(scope, receive, send):
     if scope["type"] == "lifespan":
         while True:
@@ -43,8 +54,10 @@ async def app(scope, receive, send):
         await asyncio.sleep(3.0)
         await _send(send, 200)
     elif path == "/stall":  # blocks the event loop: every other request queues behind it
-        ms = int(dict(p.split("=") for p in scope["query_string"].decode().split("&") if "=" in p).get("ms", 800))
-        time.sleep(ms / 1000.0)
+        time.sleep(_query_ms(scope, 800) / 1000.0)
+        await _send(send, 200)
+    elif path == "/cpu":  # burns the loop's CPU for ?ms=N (default 2): the server, not the generator, is the limit
+        _burn(_query_ms(scope, 2) / 1000.0)
         await _send(send, 200)
     elif path == "/chunked":
         await _send(send, 200, b"x" * 1000, chunked=True)
