@@ -8,9 +8,10 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -70,6 +71,8 @@ def _init_worker(index: RuleIndex, tokens: frozenset[str]) -> None:
     """A pool worker dies with the scan (even SIGKILLed) and leaves Ctrl-C to the parent, which
     stops the pool itself: a worker that caught SIGINT mid-``put`` could block the parent's join."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's "raise KeyboardInterrupt" handler
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by the parent across the fork
     deathwatch.set_pdeathsig_here()
     # Results and per-file errors come back as data; a worker stopped mid-send (Ctrl-C) must not
     # print multiprocessing's BrokenPipe traceback into the user's terminal.
@@ -77,6 +80,10 @@ def _init_worker(index: RuleIndex, tokens: frozenset[str]) -> None:
     os.dup2(devnull, 2)
     os.close(devnull)
     _init(index, tokens, True)
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+ABANDON_JOIN_S = 2.0  # the pool's manager thread normally ends in milliseconds once the workers are dead
 
 
 def run_files(files: list[SourceFile], index: RuleIndex, tokens: frozenset[str], jobs: int
@@ -94,7 +101,9 @@ def run_files(files: list[SourceFile], index: RuleIndex, tokens: frozenset[str],
         chunk = max(1, len(files) // (jobs * 8))
         pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(index, tokens))
         try:  # the shutdown too: a Ctrl-C while joining must also abandon, not hang at exit
-            results = list(pool.map(_work, files, chunksize=chunk))
+            with _stop_signals_held():  # a worker forked now must not take Ctrl-C before ignoring it
+                results_iter = pool.map(_work, files, chunksize=chunk)
+            results = list(results_iter)
             pool.shutdown(wait=True)
         except BaseException:
             _abandon(pool)
@@ -102,21 +111,71 @@ def run_files(files: list[SourceFile], index: RuleIndex, tokens: frozenset[str],
         return results
 
 
+@contextlib.contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM while the pool forks its workers (they start inside ``map``'s first submit).
+
+    Why: a terminal's Ctrl-C reaches the whole process group; a worker forked with the parent's
+    handlers would raise KeyboardInterrupt in multiprocessing's bootstrap, before ``_init_worker``
+    ignores SIGINT, and print a traceback to the terminal. Held signals stay pending (the parent
+    gets its Ctrl-C a few milliseconds late); the worker unblocks them once it ignores SIGINT."""
+    if sys.platform == "win32" or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _abandon(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool we will not read from again, without any wait that depends on the workers.
+
+    Why each step: the executor's manager thread may be in the middle of receiving a large result
+    (a chunk's facts are hundreds of KB, more than a pipe holds) when the workers are SIGKILLed;
+    the rest of that message never comes, and because this process holds the result pipe's write
+    end too, the read would never see EOF either. Interpreter exit joins that thread
+    (``concurrent.futures``' exit hook), so the scan hung after "interrupted" (issue 12: ~1 Ctrl-C
+    in 30). Closing our write end after the kill gives the manager EOF: it marks the pool broken,
+    closes the call queue's reader (the feeder's pending write fails instead of blocking) and ends."""
+    call_queue = getattr(pool, "_call_queue", None)
+    result_queue = getattr(pool, "_result_queue", None)
+    manager = getattr(pool, "_executor_manager_thread", None)
     # The executor's feeder thread may still be writing work to the killed workers' pipe; its
     # EPIPE/EBADF is expected now and must not print a traceback after our one-line message.
-    call_queue = getattr(pool, "_call_queue", None)
     if call_queue is not None and hasattr(call_queue, "_on_queue_feeder_error"):
         call_queue._on_queue_feeder_error = lambda _exc, _obj: None
+    for item in list((getattr(pool, "_pending_work_items", None) or {}).values()):
+        _quiet_set_exception(item.future)
     procs = list((getattr(pool, "_processes", None) or {}).values())
     for p in procs:
         with contextlib.suppress(OSError, ValueError, AttributeError):
             os.kill(p.pid, signal.SIGKILL)
-    with contextlib.suppress(Exception):
-        pool.shutdown(wait=False, cancel_futures=True)
-    for p in procs:
+    for p in procs:  # dead workers' pipe ends are closed only once they are gone
         with contextlib.suppress(Exception):
             p.join(timeout=1.0)
+    writer = getattr(result_queue, "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()  # the manager's pending read now ends with EOF instead of waiting forever
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=False, cancel_futures=True)
+    if manager is not None and manager.is_alive():
+        manager.join(timeout=ABANDON_JOIN_S)
+
+
+def _quiet_set_exception(future: Future[object]) -> None:
+    """The broken-pool path sets BrokenProcessPool on every future it still lists, including ones
+    already cancelled (by ``map``'s clean-up on Ctrl-C) or finished; CPython 3.11 raises
+    InvalidStateError there, in the manager thread, and prints its traceback after our message."""
+    original = future.set_exception
+
+    def set_exception(exc: BaseException | None) -> None:
+        with contextlib.suppress(InvalidStateError):
+            original(exc)
+
+    future.set_exception = set_exception  # type: ignore[method-assign,assignment]
 
 
 @contextlib.contextmanager
