@@ -9,7 +9,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from workeradvisor.decide.actions import ActionContext
-from workeradvisor.decide.borderline import BORDERLINE_COST, borderline_measurements, classification_intervals
+from workeradvisor.decide.borderline import (
+    BORDERLINE_COST,
+    borderline_measurements,
+    classification_intervals,
+    mark_borderline_steps,
+)
 from workeradvisor.decide.capacity import build_capacity, choose_workers
 from workeradvisor.decide.evidence import no_verdict, partial_evidence
 from workeradvisor.decide.metrics import DecideOptions, extract_metrics, primary_load
@@ -154,14 +159,14 @@ def decide(
     ceiling = ceiling_of(loads, cap, env)
     if ceiling is not None:
         notes.append(f"capacity: {ceiling.sentence}")
-    borderline = borderline_measurements(intervals, result.path, tree.thresholds)
+    borderline = borderline_measurements(intervals, result.path, tree.thresholds, tree)
     notes += [f"borderline: {b}" for b in borderline]
     score, reasons = confidence(scan, profile, loads, tree.thresholds["host_idle_min"], noise, tests, borderline)
     return Recommendation(
         workers=choice.workers,
         workers_range=choice.workers_range,
         actions=tuple(acts),
-        path=result.path,
+        path=mark_borderline_steps(result.path, intervals, tree.thresholds, tree),
         confidence=score,
         verdict=_verdict(choice.workers, acts),
         confidence_reasons=reasons,

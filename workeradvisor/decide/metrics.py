@@ -67,6 +67,7 @@ METRICS: dict[str, str] = {
     "scale_gain_high": "upper bound of that interval",
     "trial_best_workers": "worker count the paired trials settle on (move up only while the next count scales)",
     "blocked_share_low": "lower bound of the blocked share's 90% interval (the point value when none)",
+    "idle_cpu_low": "lower bound of idle CPU's 90% interval (the point value when none)",
 }
 
 

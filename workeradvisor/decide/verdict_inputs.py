@@ -56,7 +56,9 @@ def ceiling_of(loads: tuple[LoadResult, ...], cap: Capacity, env: Environment) -
 
 
 def interval_metrics(metrics: dict[str, float | None], intervals: dict[str, Interval]) -> dict[str, float | None]:
-    """``blocked_share_low``: the blocked share's lower bound, so the tree calls the loop blocked only when
-    the whole interval is above the threshold; the point value when there is no interval (saved results)."""
-    blocked = intervals.get("blocked_share")
-    return {"blocked_share_low": blocked.low if blocked is not None else metrics.get("blocked_share")}
+    """``blocked_share_low`` / ``idle_cpu_low``: lower bounds, so the tree calls the loop blocked (idle CPU
+    overhead) only when the whole interval is above the threshold; the point value when there is no interval
+    (saved results)."""
+    blocked, idle = intervals.get("blocked_share"), intervals.get("idle_cpu_percent")
+    return {"blocked_share_low": blocked.low if blocked is not None else metrics.get("blocked_share"),
+            "idle_cpu_low": idle.low if idle is not None else metrics.get("idle_cpu_percent")}

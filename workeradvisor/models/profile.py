@@ -87,6 +87,8 @@ class IdleReport:
     # Per culprit, its hottest stack: the innermost app frame first, then the outermost (may be empty).
     culprit_stacks: tuple[tuple[StackFrame, ...], ...] = ()
     reload_detected: bool = False
+    # Idle CPU (% of a core, all processes) per sub-window of the idle window: batch means for its interval.
+    cpu_blocks: tuple[float, ...] = ()
 
     def stack(self, i: int) -> tuple[StackFrame, ...]:
         """Culprit ``i``'s hottest stack (empty when unknown)."""

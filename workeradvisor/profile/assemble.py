@@ -141,7 +141,17 @@ def _idle(windows: dict[int, WorkerWindow], spy_runs: dict[int, tuple[SpyRun, Sp
         culprits=tuple(c[0] for c in culprits),
         culprit_stacks=tuple(c[1] for c in culprits),
         reload_detected=reload,
+        cpu_blocks=_idle_blocks(windows),
     )
+
+
+def _idle_blocks(windows: dict[int, WorkerWindow]) -> tuple[float, ...]:
+    """Idle CPU (% of a core, every watched process) per sub-window, for decide's interval on idle CPU:
+    a background thread that wakes now and then makes these vary, and the interval says so."""
+    per_process = [w.cpu_blocks(RATIO_BLOCKS) for w in windows.values()]
+    if not per_process or any(len(b) != RATIO_BLOCKS for b in per_process):
+        return ()
+    return tuple(round(sum(col) * 100.0, 2) for col in zip(*per_process, strict=True))
 
 
 def _background_notes(profiles: Sequence[WorkerProfile]) -> list[str]:

@@ -76,6 +76,25 @@ class WorkerWindow:
         return out
 
 
+    def cpu_blocks(self, blocks: int) -> list[float]:
+        """All threads' on-CPU time over wall time in ``blocks`` consecutive sub-windows (1.0 = one core);
+        a thread born inside a block counts from zero. [] when there are too few snapshots."""
+        snaps = self.history
+        if len(snaps) < blocks + 1:
+            return []
+        step = (len(snaps) - 1) / blocks
+        edges = [snaps[round(i * step)] for i in range(blocks + 1)]
+        out = []
+        for a, b in zip(edges, edges[1:], strict=False):
+            wall = b.t - a.t
+            if wall <= 0:
+                return []
+            zero = SchedStat(0, 0, 0)
+            run = sum(s.run_ns - a.threads.get(tid, zero).run_ns for tid, s in b.threads.items())
+            out.append(max(0.0, run / 1e9 / wall))
+        return out
+
+
 def snapshot(pid: int) -> Snapshot | None:
     """Schedstat of every thread of ``pid``; None once the process is gone."""
     t = time.monotonic()

@@ -33,7 +33,7 @@ _RATIOS = {"request_cpu_ratio", "io_ratio", "blocked_share", "async_ratio", "err
            "error_rate_max", "blocked_share_low", "scale_gain_low", "scale_gain_high"}
 _PERCENTS = {"idle_cpu_percent", "idle_culprit_cpu_percent", "load_cpu_per_worker", "load_cpu_ok",
              "load_cpu_hot", "load_cpu_maxed", "idle_cpu_overhead", "idle_thread_material", "downstream_cpu_max",
-             "host_idle_percent", "host_idle_min"}
+             "host_idle_percent", "host_idle_min", "idle_cpu_low"}
 _BOOLEAN_HINT = {"has_scan", "has_profile", "has_load", "has_compare", "latency_ok", "refactor_possible",
                  "blocking", "idle_overhead", "fix_first", "thread_saturated", "downstream_bound", "host_starved"}
 

@@ -62,6 +62,7 @@ def _idle(i: IdleReport | None) -> dict[str, Any] | None:
                                                for f in i.stack(n)]}
                      for n, t in enumerate(i.culprits)],
         "reload_detected": i.reload_detected,
+        "cpu_blocks": list(i.cpu_blocks),
     }
 
 

@@ -184,6 +184,8 @@ def profile_from_dict(data: Any, source: str = "profile") -> ProfileResult:
             culprits=tuple(_thread(c) for c in culprits),
             culprit_stacks=tuple(_stack(c) for c in culprits),
             reload_detected=bool(idle_d.get("reload_detected", False)),
+            cpu_blocks=tuple(float(x) for x in _list(idle_d.get("cpu_blocks"))
+                             if isinstance(x, int | float) and not isinstance(x, bool)),
         )
     return ProfileResult(
         target=str(d.get("target", "")),
