@@ -72,7 +72,8 @@ def _init_worker(index: RuleIndex, tokens: frozenset[str]) -> None:
     stops the pool itself: a worker that caught SIGINT mid-``put`` could block the parent's join."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's "raise KeyboardInterrupt" handler
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by the parent across the fork
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by the parent across the fork
     deathwatch.set_pdeathsig_here()
     # Results and per-file errors come back as data; a worker stopped mid-send (Ctrl-C) must not
     # print multiprocessing's BrokenPipe traceback into the user's terminal.
@@ -119,7 +120,7 @@ def _stop_signals_held() -> Iterator[None]:
     handlers would raise KeyboardInterrupt in multiprocessing's bootstrap, before ``_init_worker``
     ignores SIGINT, and print a traceback to the terminal. Held signals stay pending (the parent
     gets its Ctrl-C a few milliseconds late); the worker unblocks them once it ignores SIGINT."""
-    if sys.platform == "win32" or threading.current_thread() is not threading.main_thread():
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
         yield
         return
     old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
