@@ -103,6 +103,9 @@ def test_telemetry_idle_culprit_thread_is_named_with_its_stack() -> None:
     loop = result.workers[0].loop
     assert loop is not None and loop.busy_fraction < 0.05  # the event loop itself is idle
     assert not idle.reload_detected
+    # idle CPU per sub-window, for decide's interval: six figures that average to about the whole window's
+    total = sum(pct for _, pct in idle.process_cpu_percent)
+    assert len(idle.cpu_blocks) == 6 and abs(sum(idle.cpu_blocks) / 6 - total) <= max(3.0, 0.25 * total)
 
 
 def test_cli_success_leaves_no_process_behind() -> None:
