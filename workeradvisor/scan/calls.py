@@ -19,17 +19,21 @@ class CallsMixin(VisitorState):
         func = node.func
         f = self.func
         line, col = node.lineno, node.col_offset
-        symbol = None
+        symbol = helper = None
         if type(func) is ast.Attribute:
             m = func.attr
             awaited = id(node) in self.awaited  # awaited: an async API despite the sync-looking type
             match self.resolve(func.value):
                 case QName(q) | SelfRef(q):
                     symbol = f"{q}.{m}"
-                case Obj() as recv if not awaited:
-                    self.typed_call(recv, m, line, col)
-                case Deferred(base, steps) if not awaited:
-                    f.pending.append(PendingCall(intern(base), steps, m, line, col))
+                case Obj() as recv:
+                    if not awaited:
+                        self.typed_call(recv, m, line, col)
+                    helper = f"{recv.type_name}.{m}" if self.is_project(recv.type_name) else None
+                case Deferred(base, steps):
+                    if not awaited:
+                        f.pending.append(PendingCall(intern(base), steps, m, line, col))
+                    helper = ".".join((base, *steps, m)) if self.is_project(base) else None
             named = self.index.method_names.get(m)
             if named:
                 shown = f"{func.value.id}.{m}" if type(func.value) is ast.Name else m
@@ -68,6 +72,8 @@ class CallsMixin(VisitorState):
             elif self.is_project(symbol):
                 f.edges.append(Edge(intern(symbol), line, col))  # interned: pickled once per chunk
                 self.note_helper_offload(symbol, node)
+        elif helper is not None:  # a method of a project object (``cache.save_result(lambda: ...)``)
+            self.note_helper_offload(helper, node)
         for a in node.args:
             self.visit(a)
         for k in node.keywords:

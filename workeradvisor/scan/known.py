@@ -54,6 +54,12 @@ FRAMEWORK_MODULES = frozenset({"fastapi", "starlette", "aiohttp", "django", "qua
 # Modules whose decorators (``@cli.command()``, ``@app.command()``) declare command-line entry points.
 CLI_MODULES = frozenset({"click", "typer", "argparse", "asyncclick", "rich_click"})
 CLI_DECORATOR_ATTRS = frozenset({"command", "group", "callback"})
+# Decorators that make a function a background worker job (dramatiq, celery, arq, APScheduler): served
+# code for loop claims, but a client built per job is not built per request (WA311).
+JOB_DECORATOR_ATTRS = frozenset({"actor", "task", "shared_task", "periodic_task", "job", "scheduled_job", "cron"})
+# A callable handed to a project helper whose name says it caches (``cache.save_result(lambda: ...)``)
+# runs on a cache miss only: not per request (WA311).
+CACHE_WORDS = ("cache", "memo")
 # Decorator attributes that register a per-request function (``@app.middleware("http")``).
 REQUEST_DECORATOR_ATTRS = {"middleware": "middleware", "exception_handler": "exception handler",
                            "websocket_route": "route websocket"}
@@ -80,7 +86,9 @@ MIDDLEWARE_BASES = frozenset({"starlette.middleware.base.BaseHTTPMiddleware", "f
 MIDDLEWARE_METHODS = ("dispatch", "__call__")
 # Path parts (relative to the scan root) of code that is never served.
 UNSERVED_DIRS = frozenset({"tests", "test", "testing", "scripts", "migrations", "alembic"})
-UNSERVED_FILES = frozenset({"conftest.py", "setup.py", "noxfile.py", "manage.py", "fabfile.py", "tasks.py"})
+UNSERVED_FILES = frozenset({"conftest.py", "setup.py", "noxfile.py", "manage.py", "fabfile.py"})
+# invoke's tasks.py at the scan root; inside a package the name is served code (celery/dramatiq jobs).
+UNSERVED_ROOT_FILES = frozenset({"tasks.py"})
 LOOP_CLAIM_PREFIXES = ("WA1", "WA2", "WA311", "WA331")  # rules that say "this blocks the event loop"
 
 # Client-per-request (WA311) does not apply to in-process transports (no socket to reuse)...

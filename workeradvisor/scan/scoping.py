@@ -28,6 +28,7 @@ class ScopingMixin(VisitorState):
             return
         if not self.func.is_module:
             self.note_guard(node)
+            self.note_memo_guard(node)
         self.visit_children(node)
 
     def note_guard(self, node: ast.If) -> None:

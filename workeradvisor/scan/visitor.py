@@ -16,6 +16,7 @@ from workeradvisor.scan.calls import CallsMixin
 from workeradvisor.scan.defs import DefsMixin
 from workeradvisor.scan.entries import EntryMixin
 from workeradvisor.scan.facts import FileFacts, FuncFacts
+from workeradvisor.scan.memo import MemoMixin
 from workeradvisor.scan.resolve import Binding, LocalVar, Obj, QName, Resolver, SelfRef
 from workeradvisor.scan.routes import RouteMixin
 from workeradvisor.scan.ruleindex import RuleIndex
@@ -39,7 +40,7 @@ def _child_fields(t: type) -> tuple[str, ...]:
     return fields
 
 
-class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, ScopingMixin, Resolver):
+class Visitor(CallsMixin, DefsMixin, EntryMixin, MemoMixin, RouteMixin, ScopingMixin, Resolver):
     def __init__(self, facts: FileFacts, is_package: bool, index: RuleIndex, tokens: frozenset[str]) -> None:
         super().__init__(facts.module, is_package, index, tokens)
         self.router_prefix: dict[str, str] = {}
@@ -56,6 +57,9 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, ScopingMixin, Resol
         self.awaited_direct: set[int] = set()
         self.in_cached = False
         self.globals_declared: set[str] = set()
+        self.memo_guards: list[tuple[str, int]] = []
+        self.memo_stores: set[str] = set()
+        self.memo_alias: dict[str, str] = {}
         self.handlers: dict[type, Callable[[Any], None]] = {
             ast.Call: self.visit_call,
             ast.FunctionDef: self.visit_def,
@@ -216,6 +220,7 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, ScopingMixin, Resol
 
     def visit_assign(self, node: ast.Assign) -> None:
         self.note_cached(node.value, node.targets)
+        self.note_memo_store(node.targets, node.value)
         self.visit(node.value)
         for target in node.targets:
             if type(target) is not ast.Name:
@@ -224,6 +229,7 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, ScopingMixin, Resol
 
     def visit_annassign(self, node: ast.AnnAssign) -> None:
         self.note_cached(node.value, [node.target])
+        self.note_memo_store([node.target], node.value)
         if node.value is not None:
             self.visit(node.value)
         self.bind_assign(node)
