@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 from workeradvisor.scan import scan_paths
 from workeradvisor.scan.config import ScanConfig
+from workeradvisor.scan.fileworker import newer_syntax
 from workeradvisor.scan.served import unserved_reason
 
 
@@ -70,3 +72,35 @@ async def index():
     return await svc.token()
 '''
     assert _scan(tmp_path, monkeypatch, src) == [(10, "WA311")]
+
+
+_PY314 = {
+    "handler.py": "def f():\n    try:\n        pass\n    except ValueError, TypeError:\n        pass\n",
+    "query.py": 'def q(uid):\n    return sql(t"select * from users where id={uid}")\n',
+}
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 14), reason="the running grammar already has it")
+def test_python_314_syntax_is_one_error_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``except A, B:`` (PEP 758) and t-strings (PEP 750) fail to parse before 3.14: one error for the
+    run naming both and the interpreter to use; the other files are still scanned."""
+    for name, text in _PY314.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "ok.py").write_text("import time\n\nasync def h():\n    time.sleep(1)\n")
+    monkeypatch.chdir(tmp_path)
+    result = scan_paths(["."], config=ScanConfig(), jobs=1)
+    assert [(f.path, f.rule) for f in result.findings] == [("ok.py", "WA111")]
+    assert len(result.errors) == 1
+    message = result.errors[0].message
+    assert "run workeradvisor under Python >= 3.14" in message
+    assert "PEP 758" in message and "PEP 750" in message and "1 more file" in message
+    assert result.files_scanned == 1
+
+
+def test_t_prefix_is_not_read_into_other_strings() -> None:
+    """Only a t-string literal names PEP 750: ``print("it")``, ``rt`` and ``f"..."`` do not."""
+    exc = SyntaxError("invalid syntax")
+    exc.lineno = 1
+    assert newer_syntax(exc, b'x = tr"raw {y}"\n').endswith("(PEP 750))") or sys.version_info >= (3, 14)
+    assert "PEP 750" not in newer_syntax(exc, b'print("it") +\n')
+    assert "PEP 750" not in newer_syntax(exc, b'x = f"{a}" b\n')
