@@ -26,11 +26,15 @@ class CallsMixin(VisitorState):
             match self.resolve(func.value):
                 case QName(q) | SelfRef(q):
                     symbol = f"{q}.{m}"
+                case LocalVar() | None if m not in known.PURE_METHODS:
+                    f.foreign = True  # a method of an untyped object: maybe a client that releases the GIL
                 case Obj() as recv:
                     if not awaited:
                         self.typed_call(recv, m, line, col)
                     helper = f"{recv.type_name}.{m}" if self.is_project(recv.type_name) else None
+                    f.foreign = f.foreign or helper is None
                 case Deferred(base, steps):
+                    f.foreign = True
                     if not awaited:
                         f.pending.append(PendingCall(intern(base), steps, m, line, col))
                     helper = ".".join((base, *steps, m)) if self.is_project(base) else None
@@ -51,11 +55,17 @@ class CallsMixin(VisitorState):
                     self.typed_call(recv, "__call__", line, col)
                 case Deferred(base, steps):
                     f.pending.append(PendingCall(base, steps, "__call__", line, col))
-                case LocalVar(name) if name not in f.params:
-                    f.param_calls = (*f.param_calls, name)  # maybe an enclosing function's callable parameter
+                case LocalVar(name):
+                    f.foreign = True
+                    if name not in f.params:
+                        f.param_calls = (*f.param_calls, name)  # maybe an enclosing function's callable parameter
+                case _:
+                    f.foreign = True
             if type(func) is not ast.Name:
                 self.visit(func)
         self.note_entry_call(symbol, node)
+        if symbol is not None and not f.foreign and not self.pure_call(symbol):
+            f.foreign = True
         if symbol is not None:
             if symbol in known.THREAD_OFFLOADERS:
                 self.offload(node, executor=False)
@@ -78,6 +88,14 @@ class CallsMixin(VisitorState):
             self.visit(a)
         for k in node.keywords:
             self.visit(k.value)
+
+    def pure_call(self, symbol: str) -> bool:
+        """A call that keeps the GIL: a builtin, a pure stdlib function, json/re & co., or project code
+        (the linker looks inside it)."""
+        if "." not in symbol:
+            return symbol in known.PURE_BUILTINS
+        return (self.is_project(symbol) or symbol.startswith(known.PURE_MODULES)
+                or symbol in self.index.gil_holding_calls)
 
     def reused_client(self, node: ast.Call) -> bool:
         """A client that is not rebuilt per request: in-process transport (``ASGITransport``), stored on

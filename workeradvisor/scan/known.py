@@ -42,6 +42,24 @@ ROUTER_TYPES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter", "fas
 LIFESPAN_DECORATORS = frozenset({"contextlib.asynccontextmanager", "asynccontextmanager"})
 LIFESPAN_WORDS = frozenset({"lifespan", "startup", "shutdown", "main", "setup", "init", "aenter", "create"})
 
+# Pure-Python work that holds the GIL (WA331 for offloaded project functions made only of these):
+# builtins, stdlib modules written in Python or C that never release the GIL, and methods of
+# str/bytes/list/dict/set on untyped receivers. ``get`` is left out: an untyped ``client.get(url)``.
+PURE_BUILTINS = frozenset({
+    "abs", "all", "any", "bin", "bool", "bytearray", "bytes", "callable", "chr", "dict", "divmod", "enumerate",
+    "filter", "float", "format", "frozenset", "getattr", "hasattr", "hash", "hex", "int", "isinstance",
+    "issubclass", "iter", "len", "list", "map", "max", "min", "next", "oct", "ord", "pow", "range", "repr",
+    "reversed", "round", "set", "setattr", "slice", "sorted", "str", "sum", "tuple", "type", "zip"})
+PURE_MODULES = ("math.", "cmath.", "statistics.", "itertools.", "operator.", "collections.", "heapq.", "bisect.",
+                "string.", "fractions.", "decimal.", "functools.reduce", "copy.", "dataclasses.", "enum.",
+                "difflib.", "textwrap.", "unicodedata.")
+PURE_METHODS = frozenset({
+    "append", "extend", "insert", "pop", "remove", "index", "count", "sort", "reverse", "copy", "clear",
+    "items", "keys", "values", "setdefault", "update", "add", "discard", "union", "intersection", "difference",
+    "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "join", "replace",
+    "startswith", "endswith", "find", "rfind", "format", "encode", "decode", "isdigit", "isalpha",
+    "isalnum", "isspace", "title", "casefold", "partition", "rpartition", "zfill", "ljust", "rjust", "center"})
+
 # Directories never walked (besides anything .gitignore'd and any directory holding a pyvenv.cfg).
 SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", "site-packages", "node_modules",

@@ -72,6 +72,7 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, MemoMixin, RouteMixin, ScopingM
             ast.Lambda: self.visit_lambda,
             ast.For: self.visit_for,
             ast.AsyncFor: self.visit_for,
+            ast.While: self.visit_while,
             ast.ListComp: self.visit_comp,
             ast.SetComp: self.visit_comp,
             ast.GeneratorExp: self.visit_comp,
