@@ -104,3 +104,18 @@ def test_t_prefix_is_not_read_into_other_strings() -> None:
     assert newer_syntax(exc, b'x = tr"raw {y}"\n').endswith("(PEP 750))") or sys.version_info >= (3, 14)
     assert "PEP 750" not in newer_syntax(exc, b'print("it") +\n')
     assert "PEP 750" not in newer_syntax(exc, b'x = f"{a}" b\n')
+
+
+def test_declared_local_type_survives_untyped_assignments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``f: TextIOWrapper = ...`` then ``f = other()``: the declared type wins (as for mypy); a new
+    annotation (``f: int = 7``) replaces it."""
+    src = '''from io import TextIOWrapper
+
+async def h(path):
+    f: TextIOWrapper = ...
+    f = reopen(path)
+    f.read()
+    f: int = 7
+    f.read()
+'''
+    assert _scan(tmp_path, monkeypatch, src) == [(6, "WA122")]

@@ -151,6 +151,12 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, MemoMixin, RouteMixin, ScopingM
             b = self.annotation_type(node.annotation)  # an annotated local type wins over the value
             if b is None and not self.func.is_module:
                 b = LocalVar("")
+            if type(node.target) is ast.Name and not self.func.is_module and self.cls is None:
+                # the declared type: later untyped assignments keep it; a new annotation replaces it
+                if type(b) is Obj:
+                    self.scopes[-1][node.target.id + ":"] = b
+                else:
+                    self.scopes[-1].pop(node.target.id + ":", None)
         if b is None and value is not None:
             b = self.resolve(value)
             if type(b) is Obj and type(value) is ast.Call:
@@ -167,6 +173,10 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, MemoMixin, RouteMixin, ScopingM
         if t is ast.Name:
             name = target.id  # type: ignore[attr-defined]
             scope = self.scopes[-1]
+            declared = scope.get(name + ":")  # ``f: TextIOWrapper = ...`` earlier: the declared type wins
+            if declared is not None and type(b) is not Obj:
+                scope[name] = declared
+                return
             if b is None or type(b) is SelfRef or type(b) is LocalVar:
                 scope[name] = LocalVar(name)  # a local binding shadows module-level objects
                 return
