@@ -96,7 +96,7 @@ def test_max_depth_limits_the_chain(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_summary_and_routes(fixture_scan) -> None:
     s = fixture_scan.summary
     assert s.files_scanned == fixture_scan.files_scanned == len(list(FIXTURES.rglob("*.py")))
-    assert (s.async_endpoints, s.sync_endpoints) == (19, 2)  # incl. the Starlette Route table and servedapp
+    assert (s.async_endpoints, s.sync_endpoints) == (24, 2)  # incl. Route tables, servedapp, caching.py
     assert dict(s.findings_by_category)["cpu-heavy"] == sum(f.category == "cpu-heavy" for f in fixture_scan.findings)
     routes = {(r.method, r.path): r for r in fixture_scan.routes}
     assert routes[("GET", "/v1/annotated/{item_id}")].has_path_params

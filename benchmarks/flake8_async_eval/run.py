@@ -16,6 +16,7 @@ prepared/ folder, and scanned by ``<python> -P -m workeradvisor scan --format js
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import subprocess
 import sys
@@ -53,13 +54,15 @@ class Score:
     by_family: int = 0
     findings: int = 0
     extras: int = 0
-    wrong_extras: int = 0
+    wrong_extras: int = 0  # raw: extras flake8-async does not flag with any ASYNC2xx code
+    judged_true: int = 0  # of those, judged true by reading the code (triage.csv, with the reason)
     wrong_family: int = 0
     misses: list[str] = field(default_factory=list)
     extra_lines: list[str] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
-        for name in ("expected", "by_line", "by_family", "findings", "extras", "wrong_extras", "wrong_family"):
+        for name in ("expected", "by_line", "by_family", "findings", "extras", "wrong_extras", "judged_true",
+                     "wrong_family"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.misses += other.misses
         self.extra_lines += other.extra_lines
@@ -71,8 +74,19 @@ def family_ok(expected_family: str, found: set[str]) -> bool:
     return expected_family in found
 
 
+def read_triage(path: Path) -> dict[str, dict[int, tuple[str, str]]]:
+    """triage.csv: per file and line, (symbol, reason) of a wrong extra judged true by reading the code."""
+    out: dict[str, dict[int, tuple[str, str]]] = {}
+    with path.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["verdict"] == "true":
+                out.setdefault(row["file"], {})[int(row["line"])] = (row["symbol"], row["reason"])
+    return out
+
+
 def score(name: str, expected: list[tuple[int, str]], found: dict[int, set[str]], labels: dict[int, str],
-          reference_lines: set[int] | None, acknowledged: set[int]) -> Score:
+          reference_lines: set[int] | None, acknowledged: set[int],
+          judged: dict[int, tuple[str, str]] | None = None) -> Score:
     """Agreement per expected error: any finding on its line (line), one of its family (family).
 
     An extra is a finding on a line with no expected error; it is *wrong* unless flake8-async itself, with
@@ -92,9 +106,14 @@ def score(name: str, expected: list[tuple[int, str]], found: dict[int, set[str]]
             s.extras += len(fams)
             other_code = reference_lines is not None and line in reference_lines
             upstream = line in acknowledged
-            s.wrong_extras += 0 if (other_code or upstream) else len(fams)
+            wrong = not (other_code or upstream)
+            s.wrong_extras += len(fams) if wrong else 0
+            symbol, _reason = (judged or {}).get(line, ("", ""))
+            true = wrong and bool(symbol) and f":{symbol}" in labels.get(line, "")
+            s.judged_true += len(fams) if true else 0
             s.extra_lines.append(f"{name}:{line} {labels.get(line, '')}" + (" [other ASYNC2xx]" if other_code else "")
-                                 + (" [upstream: should error]" if upstream else ""))
+                                 + (" [upstream: should error]" if upstream else "")
+                                 + (" [judged true: triage.csv]" if true else ""))
         elif not any(family_ok(FAMILY[c], fams) for ln, c in expected if ln == line):
             s.wrong_family += 1
     return s
@@ -159,8 +178,11 @@ def table(results: dict[str, dict[str, Score]], tools: list[str]) -> str:
         s = results[t]["TOTAL"]
         rows.append(f"{t}: agreement by line {s.by_line}/{s.expected} ({pct(s.by_line, s.expected)}), by family "
                     f"{s.by_family}/{s.expected} ({pct(s.by_family, s.expected)}); extras {s.extras}, "
-                    f"wrong {s.wrong_extras} "
-                    f"({pct(s.wrong_extras, s.by_family)} of hits); wrong family on an expected line {s.wrong_family}")
+                    f"wrong {s.wrong_extras} ({pct(s.wrong_extras, s.by_family)} of hits)"
+                    + (f", of which judged true {s.judged_true} (triage.csv) -> wrong after triage "
+                       f"{s.wrong_extras - s.judged_true} ({pct(s.wrong_extras - s.judged_true, s.by_family)})"
+                       if s.judged_true else "")
+                    + f"; wrong family on an expected line {s.wrong_family}")
     return "\n".join(rows)
 
 
@@ -168,7 +190,8 @@ Found = dict[str, tuple[dict[int, set[str]], dict[int, str]]]
 
 
 def score_all(found: dict[str, Found], expectations: dict[str, list[tuple[int, str]]], reference: Found | None,
-              acknowledged: dict[str, set[int]]) -> dict[str, dict[str, Score]]:
+              acknowledged: dict[str, set[int]],
+              triage: dict[str, dict[int, tuple[str, str]]] | None = None) -> dict[str, dict[str, Score]]:
     """Per tool: a Score per file and their TOTAL."""
     results: dict[str, dict[str, Score]] = {}
     for tool, per_file in found.items():
@@ -176,7 +199,8 @@ def score_all(found: dict[str, Found], expectations: dict[str, list[tuple[int, s
         for name in FILES:
             fams, labels = per_file.get(name, ({}, {}))
             ref_lines = set(reference.get(name, ({}, {}))[0]) if reference is not None else None
-            results[tool][name] = score(name, expectations[name], fams, labels, ref_lines, acknowledged[name])
+            judged = (triage or {}).get(name) if tool == "workeradvisor" else None
+            results[tool][name] = score(name, expectations[name], fams, labels, ref_lines, acknowledged[name], judged)
             results[tool]["TOTAL"].add(results[tool][name])
     return results
 
@@ -206,7 +230,7 @@ def main() -> int:
     reference = flake8_async_found(sys.executable, prepared)
     if reference is not None:
         found = {"flake8-async " + args.version: reference, **found}
-    results = score_all(found, expectations, reference, acknowledged)
+    results = score_all(found, expectations, reference, acknowledged, read_triage(HERE / "triage.csv"))
     tools = list(results)
     if args.json:
         payload = {"flake8_async": args.version, "scanner": scanner_label(args.python, args.src),

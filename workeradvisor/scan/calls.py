@@ -19,17 +19,25 @@ class CallsMixin(VisitorState):
         func = node.func
         f = self.func
         line, col = node.lineno, node.col_offset
-        symbol = None
+        symbol = helper = None
         if type(func) is ast.Attribute:
             m = func.attr
             awaited = id(node) in self.awaited  # awaited: an async API despite the sync-looking type
             match self.resolve(func.value):
                 case QName(q) | SelfRef(q):
                     symbol = f"{q}.{m}"
-                case Obj() as recv if not awaited:
-                    self.typed_call(recv, m, line, col)
-                case Deferred(base, steps) if not awaited:
-                    f.pending.append(PendingCall(intern(base), steps, m, line, col))
+                case LocalVar() | None if m not in known.PURE_METHODS:
+                    f.foreign = True  # a method of an untyped object: maybe a client that releases the GIL
+                case Obj() as recv:
+                    if not awaited:
+                        self.typed_call(recv, m, line, col)
+                    helper = f"{recv.type_name}.{m}" if self.is_project(recv.type_name) else None
+                    f.foreign = f.foreign or helper is None
+                case Deferred(base, steps):
+                    f.foreign = True
+                    if not awaited:
+                        f.pending.append(PendingCall(intern(base), steps, m, line, col))
+                    helper = ".".join((base, *steps, m)) if self.is_project(base) else None
             named = self.index.method_names.get(m)
             if named:
                 shown = f"{func.value.id}.{m}" if type(func.value) is ast.Name else m
@@ -47,11 +55,17 @@ class CallsMixin(VisitorState):
                     self.typed_call(recv, "__call__", line, col)
                 case Deferred(base, steps):
                     f.pending.append(PendingCall(base, steps, "__call__", line, col))
-                case LocalVar(name) if name not in f.params:
-                    f.param_calls = (*f.param_calls, name)  # maybe an enclosing function's callable parameter
+                case LocalVar(name):
+                    f.foreign = True
+                    if name not in f.params:
+                        f.param_calls = (*f.param_calls, name)  # maybe an enclosing function's callable parameter
+                case _:
+                    f.foreign = True
             if type(func) is not ast.Name:
                 self.visit(func)
         self.note_entry_call(symbol, node)
+        if symbol is not None and not f.foreign and not self.pure_call(symbol):
+            f.foreign = True
         if symbol is not None:
             if symbol in known.THREAD_OFFLOADERS:
                 self.offload(node, executor=False)
@@ -68,10 +82,20 @@ class CallsMixin(VisitorState):
             elif self.is_project(symbol):
                 f.edges.append(Edge(intern(symbol), line, col))  # interned: pickled once per chunk
                 self.note_helper_offload(symbol, node)
+        elif helper is not None:  # a method of a project object (``cache.save_result(lambda: ...)``)
+            self.note_helper_offload(helper, node)
         for a in node.args:
             self.visit(a)
         for k in node.keywords:
             self.visit(k.value)
+
+    def pure_call(self, symbol: str) -> bool:
+        """A call that keeps the GIL: a builtin, a pure stdlib function, json/re & co., or project code
+        (the linker looks inside it)."""
+        if "." not in symbol:
+            return symbol in known.PURE_BUILTINS
+        return (self.is_project(symbol) or symbol.startswith(known.PURE_MODULES)
+                or symbol in self.index.gil_holding_calls)
 
     def reused_client(self, node: ast.Call) -> bool:
         """A client that is not rebuilt per request: in-process transport (``ASGITransport``), stored on

@@ -42,13 +42,18 @@ class DefsMixin(VisitorState):
         scope = self.param_scope(node)
         f.params = tuple(scope)
         saved = (self.func, self.local_prefix, self.cls, self.scopes, self.in_cached, self.globals_declared)
+        saved_memo = (self.memo_guards, self.memo_stores, self.memo_alias)
         self.func, self.local_prefix, self.cls = f, local + ".", None
         self.in_cached, self.globals_declared = self.is_cached(node), set()
+        self.memo_guards, self.memo_stores, self.memo_alias = [], set(), {}
         f.once = self.in_cached and not [p for p in f.params if type(scope[p]) is not SelfRef]
         self.scopes = [s for s in self.scopes if id(s) not in self.class_scopes] + [scope]
         for stmt in node.body:
             self.visit(stmt)
+        if self.memo_guards:
+            f.miss_from = self.memo_miss_from()
         self.func, self.local_prefix, self.cls, self.scopes, self.in_cached, self.globals_declared = saved
+        self.memo_guards, self.memo_stores, self.memo_alias = saved_memo
 
     def note_default(self, qual: str, name: str, value: ast.expr | None) -> None:
         """A class field's bool default (``flag: bool = False`` / ``Field(default=True)``)."""

@@ -4,6 +4,7 @@ virtualenvs, site-packages and VCS directories, and report what cannot be walked
 from __future__ import annotations
 
 import errno
+import functools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -33,8 +34,10 @@ def display_path(path: str, cwd: str) -> str:
     return rel.replace(os.sep, "/")
 
 
+@functools.lru_cache(maxsize=4096)
 def _package_root(directory: str) -> str | None:
-    """The directory holding the top package above ``directory`` (walking up through ``__init__.py``)."""
+    """The directory holding the top package above ``directory`` (walking up through ``__init__.py``);
+    cached per directory: every file of a package asks the same question."""
     if not os.path.isfile(os.path.join(directory, "__init__.py")):
         return None
     while os.path.isfile(os.path.join(directory, "__init__.py")):
@@ -181,6 +184,7 @@ class _Walker:
 def discover(paths: Iterable[str | os.PathLike[str]], cwd: str, exclude: _Spec | None = None,
              src_roots: tuple[str, ...] = ()) -> tuple[list[SourceFile], list[ScanError]]:
     """``exclude`` is (base directory, patterns) from the configuration; ``src_roots`` absolute import roots."""
+    _package_root.cache_clear()  # per scan: files may have changed since the last one in this process
     walker = _Walker(cwd, exclude, src_roots)
     for raw in paths:
         path = os.fspath(raw)

@@ -257,6 +257,8 @@ def _render(raw: list[RawFinding], rules: dict[str, Rule], served: Served, inclu
         context, entry = served.context(r.func, r.file)
         if context == UNSERVED and not include_unserved:
             continue
+        if rule.category == "client-per-request" and not served.built_per_request(r.func, r.line):
+            continue  # built on a cache miss or per worker job, not per request
         finding = Finding(r.rule, rule.name, rule.category, rule.severity, r.file.path, r.line, r.col, r.func.qualname,
                           r.symbol, rule.message.replace("{symbol}", r.symbol), rule.fix, r.chain, context, entry)
         if context == STARTUP and r.rule.startswith(known.LOOP_CLAIM_PREFIXES):

@@ -32,6 +32,8 @@ class EntryMixin(VisitorState):
                 f.entry = "cli"
             elif q in ("pytest.fixture", "pytest_asyncio.fixture"):
                 f.entry = "test"
+            elif attr in known.JOB_DECORATOR_ATTRS and q.partition(".")[0] not in known.FRAMEWORK_MODULES:
+                f.entry = "job"
             if f.entry:
                 return
         params = [a.arg for a in node.args.args]

@@ -59,6 +59,9 @@ class FuncFacts:
     endpoint: bool = False
     entry: str = ""  # how the framework runs it: "route GET /x", "middleware", "lifespan", "cli", ...
     once: bool = False  # functools.cache'd without arguments: its body runs once per process
+    foreign: bool = False  # calls something that may release the GIL (a library, an untyped object)
+    loops: bool = False  # has a loop or comprehension: Python work worth offloading
+    miss_from: int = 0  # calls from this line on run on a cache miss only (memo.py), 0: no memo guard
     offloader: bool = False  # hands a callable parameter to a thread pool (datasette's execute_fn)
     returns: str = ""  # return annotation: a library type or a project name, resolved at link time
     params: tuple[str, ...] = ()

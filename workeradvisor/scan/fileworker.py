@@ -45,6 +45,7 @@ def parse_suppressions(data: bytes, facts: FileFacts) -> None:
 # Grammar newer than the running interpreter: (minimum version, what it is, pattern on the failing line)
 _NEWER = (
     ((3, 14), "except A, B: without parentheses (PEP 758)", re.compile(rb"^\s*except\s+[^():]+,[^:]*:")),
+    ((3, 14), "template strings t\"...\" (PEP 750)", re.compile(rb"(?<![\w.'\"])(?:[tT][rR]?|[rR][tT])[\"']")),
     ((3, 12), "type parameter syntax (PEP 695)", re.compile(rb"^\s*(?:(?:async\s+)?def|class)\s+\w+\s*\[")),
     ((3, 12), "type alias statement (PEP 695)", re.compile(rb"^\s*type\s+\w+\s*(?:\[[^=]*\])?\s*=")),
     ((3, 12), "f-string nesting (PEP 701)", re.compile(rb"f[\"'].*\{[^}]*[\"']")),
@@ -74,7 +75,8 @@ def collapse_newer_syntax(errors: list[ScanError]) -> list[ScanError]:
         return errors
     need = max(newer, key=lambda e: tuple(int(x) for x in e.message[len(NEWER_SYNTAX):].split(" ")[0].split(".")))
     version = need.message[len(NEWER_SYNTAX):].split(" ")[0]
-    kinds = sorted({e.message[len(NEWER_SYNTAX):].partition(" ")[2].strip("()") for e in newer})
+    kinds = sorted({e.message[len(NEWER_SYNTAX):].partition(" ")[2].removeprefix("(").removesuffix(")")
+                    for e in newer})
     others = f" and {len(newer) - 1} more file(s)" if len(newer) > 1 else ""
     message = (f"uses syntax newer than Python {sys.version_info[0]}.{sys.version_info[1]} ({'; '.join(kinds)})"
                f"{others}: not scanned; run workeradvisor under Python >= {version}")

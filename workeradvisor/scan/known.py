@@ -42,6 +42,24 @@ ROUTER_TYPES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter", "fas
 LIFESPAN_DECORATORS = frozenset({"contextlib.asynccontextmanager", "asynccontextmanager"})
 LIFESPAN_WORDS = frozenset({"lifespan", "startup", "shutdown", "main", "setup", "init", "aenter", "create"})
 
+# Pure-Python work that holds the GIL (WA331 for offloaded project functions made only of these):
+# builtins, stdlib modules written in Python or C that never release the GIL, and methods of
+# str/bytes/list/dict/set on untyped receivers. ``get`` is left out: an untyped ``client.get(url)``.
+PURE_BUILTINS = frozenset({
+    "abs", "all", "any", "bin", "bool", "bytearray", "bytes", "callable", "chr", "dict", "divmod", "enumerate",
+    "filter", "float", "format", "frozenset", "getattr", "hasattr", "hash", "hex", "int", "isinstance",
+    "issubclass", "iter", "len", "list", "map", "max", "min", "next", "oct", "ord", "pow", "range", "repr",
+    "reversed", "round", "set", "setattr", "slice", "sorted", "str", "sum", "tuple", "type", "zip"})
+PURE_MODULES = ("math.", "cmath.", "statistics.", "itertools.", "operator.", "collections.", "heapq.", "bisect.",
+                "string.", "fractions.", "decimal.", "functools.reduce", "copy.", "dataclasses.", "enum.",
+                "difflib.", "textwrap.", "unicodedata.")
+PURE_METHODS = frozenset({
+    "append", "extend", "insert", "pop", "remove", "index", "count", "sort", "reverse", "copy", "clear",
+    "items", "keys", "values", "setdefault", "update", "add", "discard", "union", "intersection", "difference",
+    "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "join", "replace",
+    "startswith", "endswith", "find", "rfind", "format", "encode", "decode", "isdigit", "isalpha",
+    "isalnum", "isspace", "title", "casefold", "partition", "rpartition", "zfill", "ljust", "rjust", "center"})
+
 # Directories never walked (besides anything .gitignore'd and any directory holding a pyvenv.cfg).
 SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", "site-packages", "node_modules",
@@ -54,6 +72,12 @@ FRAMEWORK_MODULES = frozenset({"fastapi", "starlette", "aiohttp", "django", "qua
 # Modules whose decorators (``@cli.command()``, ``@app.command()``) declare command-line entry points.
 CLI_MODULES = frozenset({"click", "typer", "argparse", "asyncclick", "rich_click"})
 CLI_DECORATOR_ATTRS = frozenset({"command", "group", "callback"})
+# Decorators that make a function a background worker job (dramatiq, celery, arq, APScheduler): served
+# code for loop claims, but a client built per job is not built per request (WA311).
+JOB_DECORATOR_ATTRS = frozenset({"actor", "task", "shared_task", "periodic_task", "job", "scheduled_job", "cron"})
+# A callable handed to a project helper whose name says it caches (``cache.save_result(lambda: ...)``)
+# runs on a cache miss only: not per request (WA311).
+CACHE_WORDS = ("cache", "memo")
 # Decorator attributes that register a per-request function (``@app.middleware("http")``).
 REQUEST_DECORATOR_ATTRS = {"middleware": "middleware", "exception_handler": "exception handler",
                            "websocket_route": "route websocket"}
@@ -80,7 +104,9 @@ MIDDLEWARE_BASES = frozenset({"starlette.middleware.base.BaseHTTPMiddleware", "f
 MIDDLEWARE_METHODS = ("dispatch", "__call__")
 # Path parts (relative to the scan root) of code that is never served.
 UNSERVED_DIRS = frozenset({"tests", "test", "testing", "scripts", "migrations", "alembic"})
-UNSERVED_FILES = frozenset({"conftest.py", "setup.py", "noxfile.py", "manage.py", "fabfile.py", "tasks.py"})
+UNSERVED_FILES = frozenset({"conftest.py", "setup.py", "noxfile.py", "manage.py", "fabfile.py"})
+# invoke's tasks.py at the scan root; inside a package the name is served code (celery/dramatiq jobs).
+UNSERVED_ROOT_FILES = frozenset({"tasks.py"})
 LOOP_CLAIM_PREFIXES = ("WA1", "WA2", "WA311", "WA331")  # rules that say "this blocks the event loop"
 
 # Client-per-request (WA311) does not apply to in-process transports (no socket to reuse)...

@@ -163,3 +163,31 @@ class Linker(ProjectIndex):
                         start = ChainSite(f.local, ff.path, line)
                         yield RawFinding(ff, f, cpu_rule, r.symbol, line, col, (start, *r.chain))
                         break
+                else:
+                    if not reached and self.pure_python(target[0]):
+                        shown = f"{self.display(target[0])} (pure Python)"
+                        site = ChainSite(self.display(target[0]), target[1].path, target[0].line)
+                        yield RawFinding(ff, f, cpu_rule, shown, line, col, (ChainSite(f.local, ff.path, line), site))
+
+    def pure_python(self, root: FuncFacts) -> bool:
+        """A project function whose work holds the GIL throughout: it and the project code it calls
+        (to ``max_depth``) call only builtins, pure stdlib functions and str/list/dict methods, and
+        loop somewhere. Anything else (a library, an untyped object, a class, code past the depth)
+        might release the GIL, so the answer is no."""
+        seen: set[int] = set()
+        stack = [(root, self.max_depth)]
+        loops = False
+        while stack:
+            f, depth = stack.pop()
+            if id(f) in seen:
+                continue
+            seen.add(id(f))
+            if f.foreign or f.pending or f.is_async or f.offloader or any(h.rule != GIL_HOLDING for h in f.hits):
+                return False
+            loops = loops or f.loops
+            for edge in self.calls_of(f):
+                target = self.function(edge.target)
+                if target is None or depth <= 1:
+                    return False
+                stack.append((target[0], depth - 1))
+        return loops

@@ -115,10 +115,14 @@ def build_index(rules: Iterable[Rule], all_rules: Mapping[str, Rule] | None = No
             raise ConfigError(f"{rule.source}: rule {rule.id}: match.type_methods must map types to method lists")
         for type_name, names in per_type.items():
             type_methods.setdefault(type_name, []).append((rule.id, frozenset(names)))
-        for type_name in _strings(rule, "types"):
+        types = _strings(rule, "types")
+        for type_name in types:
             type_methods.setdefault(type_name, []).append((rule.id, frozenset(methods) if methods else None))
-            if exempt:
-                cheap[type_name] = cheap.get(type_name, frozenset()) | exempt
+            # a bare name is cheap on every type of the rule; "Type.method" only on that type
+            own = {m.rpartition(".")[2] for m in exempt if m.rpartition(".")[0] == type_name}
+            names = {m for m in exempt if "." not in m} | own
+            if names:
+                cheap[type_name] = cheap.get(type_name, frozenset()) | names
         for name in _strings(rule, "method_names"):
             method_names.setdefault(name, []).append(rule.id)
     if holding and kinds.get("offload-cpu"):

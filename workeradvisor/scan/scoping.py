@@ -28,6 +28,7 @@ class ScopingMixin(VisitorState):
             return
         if not self.func.is_module:
             self.note_guard(node)
+            self.note_memo_guard(node)
         self.visit_children(node)
 
     def note_guard(self, node: ast.If) -> None:
@@ -92,12 +93,18 @@ class ScopingMixin(VisitorState):
         return f.qualname
 
     def visit_for(self, node: ast.For | ast.AsyncFor) -> None:
+        self.func.loops = True
         self.visit(node.iter)
         self.bind_target(node.target, None)
         for stmt in (*node.body, *node.orelse):
             self.visit(stmt)
 
+    def visit_while(self, node: ast.While) -> None:
+        self.func.loops = True
+        self.visit_children(node)
+
     def visit_comp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        self.func.loops = True
         self.scopes.append({})
         for gen in node.generators:
             self.visit(gen.iter)

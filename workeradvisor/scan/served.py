@@ -17,13 +17,19 @@ _STARTUP_ENTRIES = frozenset({"startup"})
 _UNSERVED_ENTRIES = frozenset({"cli", "cli __main__", "test"})
 
 
+def _caching(helper: str) -> bool:
+    """``cache.save_result`` / ``memoize``: a helper whose name says it caches what it is given."""
+    low = helper.lower()
+    return any(w in low for w in known.CACHE_WORDS)
+
+
 def unserved_reason(rel_parts: tuple[str, ...]) -> str:
     """Why a file (path parts relative to the scan root) is never served, or ""."""
     name = rel_parts[-1] if rel_parts else ""
     for part in rel_parts[:-1]:
         if part in known.UNSERVED_DIRS:
             return f"{part}/"
-    if name in known.UNSERVED_FILES:
+    if name in known.UNSERVED_FILES or (len(rel_parts) == 1 and name in known.UNSERVED_ROOT_FILES):
         return name
     if name.startswith("test_") or name.endswith("_test.py"):
         return "test file"
@@ -49,6 +55,9 @@ class Served:
         self.framework = bool(roots[REQUEST])
         for kind in (REQUEST, STARTUP, UNSERVED):  # first reach wins: request before startup before unserved
             self.walk(kind, roots[kind])
+        self.hot = self.per_request([f for f, kind in roots[REQUEST] if kind != "job"])
+        self.files = files
+        self._warm_callers: dict[int, bool] | None = None  # id(func) -> called anywhere not on a cache miss
 
     def root_kind(self, f: FuncFacts, ff: FileFacts) -> str:
         if ff.unserved:
@@ -88,6 +97,60 @@ class Served:
                 target = self.linker.function(edge.target)
                 if target is not None and id(target[0]) not in self.where:
                     queue.append((target[0], entry))
+
+    def per_request(self, roots: list[FuncFacts]) -> set[int]:
+        """Functions every request may run: reached from request roots (not worker jobs) without
+        passing a cache-miss call (after a memo guard, or a callable handed to a caching helper)."""
+        seen: set[int] = set()
+        queue = deque(roots)
+        while queue:
+            f = queue.popleft()
+            if id(f) in seen:
+                continue
+            seen.add(id(f))
+            for target in self.warm_callees(f):
+                if id(target) not in seen:
+                    queue.append(target)
+        return seen
+
+    def warm_callees(self, f: FuncFacts) -> list[FuncFacts]:
+        """Project functions ``f`` calls other than on a cache miss."""
+        cold = {(v.line, v.col) for v in f.via if _caching(v.helper)}
+        out = []
+        for edge in (*self.linker.calls_of(f), *f.depends):
+            if (f.miss_from and edge.line > f.miss_from) or (edge.line, edge.col) in cold:
+                continue
+            target = self.linker.function(edge.target)
+            if target is not None:
+                out.append(target[0])
+        return out
+
+    def only_on_cache_miss(self, f: FuncFacts) -> bool:
+        """Code no entry point reaches, whose every served project caller (tests do not count)
+        calls it on a cache miss."""
+        if self._warm_callers is None:
+            self._warm_callers = {}
+            for ff in self.files:
+                for caller in ff.functions:
+                    if ff.unserved or self.where.get(id(caller), (REQUEST, ""))[0] == UNSERVED:
+                        continue
+                    for target in self.warm_callees(caller):
+                        self._warm_callers[id(target)] = True
+                    for edge in self.linker.calls_of(caller):
+                        target_ = self.linker.function(edge.target)
+                        if target_ is not None:
+                            self._warm_callers.setdefault(id(target_[0]), False)
+        return self._warm_callers.get(id(f)) is False
+
+    def built_per_request(self, f: FuncFacts, line: int) -> bool:
+        """WA311: is a client built at ``line`` of ``f`` built per request? Not after a memo guard,
+        nor in code that requests reach only through cache misses or that only worker jobs run."""
+        if f.miss_from and line > f.miss_from:
+            return False
+        if not self.framework or id(f) not in self.where:
+            # a plain asyncio program, or code no entry point reaches: counts as served
+            return not self.only_on_cache_miss(f)
+        return id(f) in self.hot
 
     def context(self, f: FuncFacts, ff: FileFacts) -> tuple[str, str]:
         """(context, entry point) of a finding reported in ``f``."""

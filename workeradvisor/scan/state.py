@@ -23,11 +23,23 @@ class VisitorState(Resolver):
     cached_calls: set[int]  # ids of calls whose result is stored on self/cls/a module global
     in_cached: bool  # inside a function decorated with functools.cache & co.
     globals_declared: set[str]
+    memo_guards: list[tuple[str, int]]  # memo.py: per-function memoisation guards and stores
+    memo_stores: set[str]
+    memo_alias: dict[str, str]
 
     def visit(self, node: ast.AST) -> None:
         raise NotImplementedError
 
     def bind_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
+        raise NotImplementedError
+
+    def note_memo_guard(self, node: ast.If) -> None:
+        raise NotImplementedError
+
+    def note_memo_store(self, targets: list[ast.expr], value: ast.expr | None) -> None:
+        raise NotImplementedError
+
+    def memo_miss_from(self) -> int:
         raise NotImplementedError
 
     def lambda_function(self, node: ast.Lambda) -> str:

@@ -16,6 +16,7 @@ from workeradvisor.scan.calls import CallsMixin
 from workeradvisor.scan.defs import DefsMixin
 from workeradvisor.scan.entries import EntryMixin
 from workeradvisor.scan.facts import FileFacts, FuncFacts
+from workeradvisor.scan.memo import MemoMixin
 from workeradvisor.scan.resolve import Binding, LocalVar, Obj, QName, Resolver, SelfRef
 from workeradvisor.scan.routes import RouteMixin
 from workeradvisor.scan.ruleindex import RuleIndex
@@ -39,7 +40,7 @@ def _child_fields(t: type) -> tuple[str, ...]:
     return fields
 
 
-class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, ScopingMixin, Resolver):
+class Visitor(CallsMixin, DefsMixin, EntryMixin, MemoMixin, RouteMixin, ScopingMixin, Resolver):
     def __init__(self, facts: FileFacts, is_package: bool, index: RuleIndex, tokens: frozenset[str]) -> None:
         super().__init__(facts.module, is_package, index, tokens)
         self.router_prefix: dict[str, str] = {}
@@ -56,6 +57,9 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, ScopingMixin, Resol
         self.awaited_direct: set[int] = set()
         self.in_cached = False
         self.globals_declared: set[str] = set()
+        self.memo_guards: list[tuple[str, int]] = []
+        self.memo_stores: set[str] = set()
+        self.memo_alias: dict[str, str] = {}
         self.handlers: dict[type, Callable[[Any], None]] = {
             ast.Call: self.visit_call,
             ast.FunctionDef: self.visit_def,
@@ -68,6 +72,7 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, ScopingMixin, Resol
             ast.Lambda: self.visit_lambda,
             ast.For: self.visit_for,
             ast.AsyncFor: self.visit_for,
+            ast.While: self.visit_while,
             ast.ListComp: self.visit_comp,
             ast.SetComp: self.visit_comp,
             ast.GeneratorExp: self.visit_comp,
@@ -146,6 +151,12 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, ScopingMixin, Resol
             b = self.annotation_type(node.annotation)  # an annotated local type wins over the value
             if b is None and not self.func.is_module:
                 b = LocalVar("")
+            if type(node.target) is ast.Name and not self.func.is_module and self.cls is None:
+                # the declared type: later untyped assignments keep it; a new annotation replaces it
+                if type(b) is Obj:
+                    self.scopes[-1][node.target.id + ":"] = b
+                else:
+                    self.scopes[-1].pop(node.target.id + ":", None)
         if b is None and value is not None:
             b = self.resolve(value)
             if type(b) is Obj and type(value) is ast.Call:
@@ -162,6 +173,10 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, ScopingMixin, Resol
         if t is ast.Name:
             name = target.id  # type: ignore[attr-defined]
             scope = self.scopes[-1]
+            declared = scope.get(name + ":")  # ``f: TextIOWrapper = ...`` earlier: the declared type wins
+            if declared is not None and type(b) is not Obj:
+                scope[name] = declared
+                return
             if b is None or type(b) is SelfRef or type(b) is LocalVar:
                 scope[name] = LocalVar(name)  # a local binding shadows module-level objects
                 return
@@ -216,6 +231,7 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, ScopingMixin, Resol
 
     def visit_assign(self, node: ast.Assign) -> None:
         self.note_cached(node.value, node.targets)
+        self.note_memo_store(node.targets, node.value)
         self.visit(node.value)
         for target in node.targets:
             if type(target) is not ast.Name:
@@ -224,6 +240,7 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, RouteMixin, ScopingMixin, Resol
 
     def visit_annassign(self, node: ast.AnnAssign) -> None:
         self.note_cached(node.value, [node.target])
+        self.note_memo_store([node.target], node.value)
         if node.value is not None:
             self.visit(node.value)
         self.bind_assign(node)
