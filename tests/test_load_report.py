@@ -65,7 +65,8 @@ def test_json_schema_is_stable() -> None:
                       "generator_bound_reason", "partial", "stopped_reason"}
     assert set(s["latency_ms"]) == {"count", "mean", "p50", "p90", "p95", "p99", "p999", "max"}
     assert s["errors"]["total"] == 0 and s["generator_bound"] is True
-    assert s["server"]["processes"][0] == {"pid": 42, "role": "worker", "cpu_percent": 97.5, "rss_bytes": 50 * 2**20}
+    assert s["server"]["processes"][0] == {"pid": 42, "role": "worker", "cpu_percent": 97.5, "rss_bytes": 50 * 2**20,
+                                           "uss_bytes": None, "pss_bytes": None, "shared_bytes": None}
     assert s["generator"] == {"cpu_percent": 40.0, "processes": 1, "host_cpu_idle_percent": 50.0}
 
 

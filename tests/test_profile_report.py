@@ -47,7 +47,7 @@ def test_json_keys_are_the_documented_stable_schema() -> None:
     assert set(doc["per_request"]) == {"requests", "concurrency", "rps", "loop_cpu_s_per_request",
                                        "loop_runqueue_s_per_request", "mean_latency_ms", "request_cpu_ratio",
                                        "io_ratio", "ratio_blocks"}
-    assert set(doc["workers"][0]) == {"pid", "rss_bytes", "uss_bytes", "loop", "attribution", "threads"}
+    assert set(doc["workers"][0]) == {"pid", "rss_bytes", "uss_bytes", "pss_bytes", "loop", "attribution", "threads"}
     assert doc["idle"]["culprits"][0]["hottest_stack"] == "push_loop() (app/metrics.py:14)"  # the human form
     assert doc["idle"]["culprits"][0]["hottest_stack_frames"] == [
         {"function": "push_loop", "path": "app/metrics.py", "line": 14}]

@@ -104,8 +104,12 @@ def test_load_at_80_keeps_the_headline_columns_whole() -> None:
 
 
 def test_wide_terminal_shows_every_load_column() -> None:
-    text = render_text(load_text.render, _loads()["load_2w"], 200)
-    for col in load_text.COLUMNS:
+    result = _loads()["load_2w"]
+    text = render_text(load_text.render, result, 200)
+    cells = [load_text.row_cells(result, s) for s in result.stages]
+    for i, col in enumerate(load_text.COLUMNS):
+        if col.omit_empty and all(row[i] == "-" for row in cells):  # recorded before PSS was measured
+            continue
         for word in col.header.split():
             assert word in text
     assert "not shown" not in text

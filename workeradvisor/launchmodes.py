@@ -37,6 +37,7 @@ class LaunchSpec:
     pid: int | None = None  # --pid with --url
     allow_remote: bool = False  # --url outside loopback (the `load` rule)
     python_source: str = ""  # where the interpreter came from (set when resolved)
+    preload: bool = False  # gunicorn --preload: import the app once in the master, fork workers (copy-on-write)
 
     @property
     def mode(self) -> str:
@@ -56,6 +57,9 @@ class LaunchSpec:
                 shlex.split(self.cmd)
             except ValueError as exc:
                 raise UsageError(f"--cmd: {exc}") from None
+        if self.preload and (self.server != "gunicorn" or self.cmd is not None or self.url is not None):
+            raise UsageError("--preload goes with --server gunicorn (uvicorn's workers each import the app; "
+                             "with --cmd put --preload in the command)")
         if self.python is not None and not os.access(self.python, os.X_OK):
             raise UsageError(f"--python {self.python}: not an executable file")
 
@@ -186,7 +190,8 @@ def server_argv(spec: LaunchSpec, python: str, module: str, app_dir: str, port: 
     safe = ["-P"] if python_supports_safe_path(python) else []
     if spec.server == "gunicorn":
         return [python, *safe, "-m", "gunicorn", module, "-k", GUNICORN_WORKER, "-w", str(workers),
-                "-b", f"127.0.0.1:{port}", "--chdir", app_dir, "--log-level", "warning", "--graceful-timeout", "3"]
+                "-b", f"127.0.0.1:{port}", "--chdir", app_dir, "--log-level", "warning", "--graceful-timeout", "3",
+                *(["--preload"] if spec.preload else [])]
     argv = [python, *safe, "-m", "uvicorn", module, "--host", "127.0.0.1", "--port", str(port),
             "--app-dir", app_dir, "--log-level", "warning", "--no-access-log"]
     return argv + (["--workers", str(workers)] if workers > 1 else [])
@@ -204,7 +209,7 @@ def deploy_command(spec: LaunchSpec, module: str, app_dir: str, workers: int) ->
     if spec.server == "gunicorn":
         chdir = [] if rel == "." else ["--chdir", rel]
         return shlex.join(["gunicorn", module, "-k", GUNICORN_WORKER, "-w", str(workers), "-b", "0.0.0.0:8000",
-                           *chdir])
+                           *chdir, *(["--preload"] if spec.preload else [])])
     extra = [] if rel == "." else ["--app-dir", rel]
     return shlex.join(["uvicorn", module, "--host", "0.0.0.0", "--port", "8000",
                        "--workers", str(workers), *extra])

@@ -29,6 +29,7 @@ from workeradvisor.commands.options import (
     NoRefactorOpt,
     OutputOpt,
     P99SloOpt,
+    PreloadOpt,
     PythonOpt,
     ServerOpt,
     TargetCcuOpt,
@@ -209,6 +210,7 @@ def analyze(
     output: OutputOpt = None,
     python: PythonOpt = None,
     server: ServerOpt = "uvicorn",
+    preload: PreloadOpt = False,
     cmd: CmdOpt = None,
     env: EnvOpt = None,
     env_file: EnvFileOpt = None,
@@ -226,4 +228,5 @@ def analyze(
                            stage_seconds, warmup, openapi, access_log, methods, tuple(header or ()), pairs)
     flags = DecisionFlags(target_rps, target_ccu, p99_slo, tuple(threshold or ()), decision, downstream, cores,
                           memory, no_refactor, fmt, output)
-    run(target, measure, flags, LaunchFlags(python, server, cmd, tuple(env or ()), env_file, url, pid, allow_remote))
+    run(target, measure, flags, LaunchFlags(python, server, cmd, tuple(env or ()), env_file, url, pid, allow_remote,
+                                            preload))

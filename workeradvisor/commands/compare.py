@@ -46,6 +46,7 @@ from workeradvisor.commands.options import (
     NoRefactorOpt,
     OutputOpt,
     P99SloOpt,
+    PreloadOpt,
     PythonOpt,
     ServerOpt,
     TargetCcuOpt,
@@ -84,6 +85,7 @@ def compare(
     output: OutputOpt = None,
     python: PythonOpt = None,
     server: ServerOpt = "uvicorn",
+    preload: PreloadOpt = False,
     cmd: CmdOpt = None,
     env: EnvOpt = None,
     env_file: EnvFileOpt = None,
@@ -97,4 +99,4 @@ def compare(
                            stage_seconds, warmup, openapi, access_log, methods, tuple(header or ()), pairs)
     flags = DecisionFlags(target_rps, target_ccu, p99_slo, tuple(threshold or ()), decision, downstream, cores,
                           memory, no_refactor, fmt, output)
-    run(target, measure, flags, LaunchFlags(python, server, cmd, tuple(env or ()), env_file))
+    run(target, measure, flags, LaunchFlags(python, server, cmd, tuple(env or ()), env_file, preload=preload))

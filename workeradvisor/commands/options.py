@@ -114,6 +114,9 @@ UrlOpt = Annotated[str | None, typer.Option(
     "--url", help="Attach to a running server, e.g. http://127.0.0.1:8000 (loopback only unless --allow-remote).")]
 AttachPidOpt = Annotated[int | None, typer.Option(
     "--pid", help="With --url: the server's PID (default: the process listening on the URL's port).")]
+PreloadOpt = Annotated[bool, typer.Option(
+    "--preload", help="With --server gunicorn: gunicorn --preload (the app is imported once in the master and "
+    "shared copy-on-write with the workers; the report shows the shared memory).")]
 AllowRemoteOpt = Annotated[bool, typer.Option(
     "--allow-remote", help="With --url: allow a target outside 127.0.0.0/8 / ::1 (--pid must be on this host).")]
 
@@ -130,6 +133,7 @@ class LaunchFlags:
     url: str | None = None
     pid: int | None = None
     allow_remote: bool = False
+    preload: bool = False
 
     def spec(self, target: str | None, workers: tuple[int, ...] = (1,)) -> LaunchSpec:
         """The validated spec (exit 2 on a bad combination, before anything starts)."""
@@ -148,7 +152,7 @@ class LaunchFlags:
             if self.pid is None and not is_loopback_url(self.url):
                 raise UsageError("--url on another host: give --pid (the server's PID as this host sees it)")
         spec = LaunchSpec(self.server, self.python, self.cmd, parse_env(self.env, self.env_file), self.url,
-                          self.pid, self.allow_remote)
+                          self.pid, self.allow_remote, preload=self.preload)
         spec.validate(workers)
         return spec
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from workeradvisor.commands.options import EnvFileOpt, EnvOpt, LaunchFlags, PythonOpt, ServerOpt
+from workeradvisor.commands.options import EnvFileOpt, EnvOpt, LaunchFlags, PreloadOpt, PythonOpt, ServerOpt
 from workeradvisor.commands.progress import StepDisplay, profile_summary, window_hook
 from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, UsageError, WorkerAdvisorError
 from workeradvisor.launch import serve
@@ -65,14 +65,16 @@ def profile(
     output: OutputOpt = None,
     python: PythonOpt = None,
     server: ServerOpt = "uvicorn",
+    preload: PreloadOpt = False,
     env: EnvOpt = None,
     env_file: EnvFileOpt = None,
 ) -> None:
     """Measure a live server: loop busy fraction (schedstat), per-request CPU, idle CPU, blocking sites."""
     validate_output(output)
-    launch = LaunchFlags(python, server, env=tuple(env or ()), env_file=env_file)
+    launch = LaunchFlags(python, server, env=tuple(env or ()), env_file=env_file, preload=preload)
     if pid is not None and launch != LaunchFlags():
-        raise UsageError("--python, --server and --env apply to --app (a server workeradvisor starts), not --pid")
+        raise UsageError("--python, --server, --preload and --env apply to --app (a server workeradvisor starts), "
+                         "not --pid")
     display = StepDisplay(log_lines=False)  # off a terminal stderr stays the one error line (docs/profile.md)
     try:
         result = _measure(pid, app, workers, app_dir, port, path or [], duration, idle, requests, ccu, attribution,

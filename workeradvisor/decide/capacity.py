@@ -42,6 +42,48 @@ def per_worker_rss(profile: ProfileResult | None, loads: tuple[LoadResult, ...])
     return max(seen) if seen else None
 
 
+@dataclass(frozen=True)
+class WorkerMemory:
+    """The worker reading with the highest PSS (under load or profiled) and the largest supervisor PSS."""
+
+    pss: int
+    uss: int | None
+    shared: int | None
+    supervisor_pss: int | None
+
+
+def per_worker_memory(profile: ProfileResult | None, loads: tuple[LoadResult, ...]) -> WorkerMemory | None:
+    """PSS rather than RSS: RSS counts every shared page (libraries, the app's import-time memory
+    shared copy-on-write under gunicorn ``--preload``) in full in every worker, so N x RSS
+    overstates N workers; PSS splits each shared page among the processes mapping it. The largest
+    reading is kept (measured with the fewest workers it holds the largest share: conservative)."""
+    readings: list[tuple[int, int | None, int | None]] = []
+    supervisors: list[int] = []
+    for p in (p for x in loads for s in x.stages if s.server is not None for p in s.server.processes):
+        if p.pss_bytes and p.role == "worker":
+            readings.append((p.pss_bytes, p.uss_bytes, p.shared_bytes))
+        elif p.pss_bytes:
+            supervisors.append(p.pss_bytes)
+    if profile is not None:
+        readings += [(w.pss_bytes, w.uss_bytes or None, max(0, w.rss_bytes - w.uss_bytes) if w.uss_bytes else None)
+                     for w in profile.workers if w.pss_bytes]
+    if not readings:
+        return None
+    pss, uss, shared = max(readings, key=lambda r: r[0])
+    return WorkerMemory(pss, uss, shared, max(supervisors) if supervisors else None)
+
+
+def memory_fit(memory_bytes: int, headroom: float, rss: int | None, mem: WorkerMemory | None) -> int | None:
+    """Workers that fit ``memory_bytes`` with ``headroom``: (supervisor PSS + N x worker PSS) x
+    (1 + headroom) <= memory (PSS adds up to the true total); N x RSS x (1 + headroom) without PSS."""
+    if mem is not None:
+        budget = memory_bytes / (1.0 + headroom) - (mem.supervisor_pss or 0)
+        return max(0, int(budget // mem.pss))
+    if rss:
+        return int(memory_bytes // (rss * (1.0 + headroom)))
+    return None
+
+
 def predicted_max_rps(workers: int, cpu_s: float, cores: float) -> float:
     """Utilization law at 100% busy: each worker's loop serves 1/cpu_s; CPUs cap the parallelism."""
     return min(float(workers), cores) / cpu_s
@@ -56,14 +98,16 @@ def build_capacity(
     if options.target_rps and cpu_s:
         needed = max(1, math.ceil(options.target_rps * cpu_s / options.target_utilization - 1e-9))
     rss = per_worker_rss(profile, loads)
-    fit = None
-    if rss and env.memory_bytes:
-        fit = int(env.memory_bytes // (rss * (1.0 + options.memory_headroom)))
+    mem = per_worker_memory(profile, loads)
+    fit = memory_fit(env.memory_bytes, options.memory_headroom, rss, mem) if env.memory_bytes else None
     rows = []
     for w, load in by_workers(loads).items():
         measured = max((s.rps for s in trusted_stages(load)), default=None)
         rows.append(CapacityRow(w, predicted_max_rps(w, cpu_s, env.cores) if cpu_s else None, measured))
-    return Capacity(cpu_s, source, saturation, needed, rss, fit, tuple(rows), options.target_rps)
+    basis = "pss" if mem is not None else "rss" if rss else ""
+    return Capacity(cpu_s, source, saturation, needed, rss, fit, tuple(rows), options.target_rps,
+                    mem.pss if mem else None, mem.uss if mem else None, mem.shared if mem else None,
+                    mem.supervisor_pss if mem else None, basis)
 
 
 @dataclass(frozen=True)
@@ -100,11 +144,10 @@ def choose_workers(
         notes.append(f"capped at {usable} worker(s): the cores this process really has ({env.cores_source})")
         want = usable
     lo, hi = min(lo, usable), min(hi, usable)
-    rss = capacity.per_worker_rss_bytes
-    if capacity.memory_fit_workers is not None and rss and want > max(1, capacity.memory_fit_workers):
+    if capacity.memory_fit_workers is not None and capacity.memory_basis and want > max(1, capacity.memory_fit_workers):
         fit = max(1, capacity.memory_fit_workers)
         notes.append(
-            f"capped at {fit} worker(s): {want} x {rss / (1 << 20):.0f} MiB RSS "
+            f"capped at {fit} worker(s): {want} x {memory_per_worker_text(capacity)} "
             f"with headroom does not fit {env.memory_bytes / (1 << 20):.0f} MiB ({env.memory_source})"
         )
         want, hi = fit, min(hi, fit)
@@ -112,6 +155,16 @@ def choose_workers(
     if fix_first and want > 1:
         notes.append("fix the items marked first, then load test again before scaling (seed: never scale first)")
     return WorkerChoice(want, (lo, max(lo, hi)), tuple(notes), replicas)
+
+
+def memory_per_worker_text(capacity: Capacity) -> str:
+    """``"140 MiB PSS (RSS 210 MiB) + a 30 MiB PSS supervisor"``, or ``"210 MiB RSS"`` without PSS."""
+    mib = 1 << 20
+    pss, rss, sup = capacity.per_worker_pss_bytes, capacity.per_worker_rss_bytes, capacity.supervisor_pss_bytes
+    if capacity.memory_basis != "pss" or not pss:
+        return f"{(rss or 0) / mib:.0f} MiB RSS"
+    text = f"{pss / mib:.0f} MiB PSS" + (f" (RSS {rss / mib:.0f} MiB)" if rss else "")
+    return text + (f" + a {sup / mib:.0f} MiB PSS supervisor" if sup else "")
 
 
 def thread_tokens(thread_demand: float | None, current: float) -> int | None:

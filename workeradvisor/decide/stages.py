@@ -101,6 +101,7 @@ def compare_rows(loads: tuple[LoadResult, ...], gain_min: float) -> tuple[Compar
         base = s.rps if base is None else base
         cpu = s.server.total_cpu_percent if s.server else None
         mem = s.server.total_rss_bytes if s.server else None
+        pss = s.server.total_pss_bytes if s.server else None
         passes = None if gain is None else gain > gain_min
-        rows.append(CompareRow(w, ccu, s.rps, s.latency_ms.p99, cpu, mem, gain, passes))
+        rows.append(CompareRow(w, ccu, s.rps, s.latency_ms.p99, cpu, mem, gain, passes, pss))
     return tuple(rows)

@@ -93,6 +93,7 @@ class CompareRow:
     memory_bytes: int | None  # whole server RSS
     gain: float | None  # RPS gain over the fewest workers; None for the fewest
     passes: bool | None  # gain > the tree's scale_gain_min
+    memory_pss_bytes: int | None = None  # whole server PSS (its true memory; RSS counts shared pages per process)
 
 
 MIB = 1 << 20
@@ -116,23 +117,35 @@ class Capacity:
     loop_saturation_rps: float | None  # one worker: 1 / cpu_s_per_request
     workers_needed: int | None  # for --target-rps
     per_worker_rss_bytes: int | None
-    memory_fit_workers: int | None  # workers x RSS x (1 + headroom) <= memory
+    memory_fit_workers: int | None  # (supervisor PSS + workers x PSS) x (1 + headroom) <= memory; RSS without PSS
     rows: tuple[CapacityRow, ...] = ()
     target_rps: float | None = None
+    # True per-worker memory (the worker reading with the highest PSS): PSS = USS + its share of shared pages.
+    per_worker_pss_bytes: int | None = None
+    per_worker_uss_bytes: int | None = None  # its own pages: what each extra worker costs
+    per_worker_shared_bytes: int | None = None  # RSS - USS: libraries, and copy-on-write pages after a fork
+    supervisor_pss_bytes: int | None = None  # uvicorn's / gunicorn's master (holds the app with --preload)
+    memory_basis: str = ""  # "pss" | "rss": what memory_fit_workers counted ("" when nothing was measured)
 
     def rounded(self) -> Capacity:
         """The figures at report precision (what the JSON holds, so a saved report reads back equal)."""
         def r(v: float | None, digits: int) -> float | None:
             return round(v, digits) if v else None
-        rss = self.per_worker_rss_bytes
         return Capacity(
             r(self.cpu_s_per_request, 6), self.cpu_source, r(self.loop_saturation_rps, 1), self.workers_needed,
-            int(round(rss / MIB, 1) * MIB) if rss else None, self.memory_fit_workers,
+            mib_rounded(self.per_worker_rss_bytes), self.memory_fit_workers,
             tuple(CapacityRow(w.workers, round(w.predicted_max_rps, 1) if w.predicted_max_rps is not None else None,
                               round(w.measured_peak_rps, 1) if w.measured_peak_rps is not None else None)
                   for w in self.rows),
             self.target_rps,
+            mib_rounded(self.per_worker_pss_bytes), mib_rounded(self.per_worker_uss_bytes),
+            mib_rounded(self.per_worker_shared_bytes), mib_rounded(self.supervisor_pss_bytes), self.memory_basis,
         )
+
+
+def mib_rounded(n: int | None) -> int | None:
+    """Bytes at the reports' precision (0.1 MiB; the JSON holds MiB), so a saved report reads back equal."""
+    return int(round(n / MIB, 1) * MIB) if n else None
 
 
 @dataclass(frozen=True)

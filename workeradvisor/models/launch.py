@@ -20,10 +20,12 @@ class Deploy:
     python_source: str = ""  # where it came from: --python, $VIRTUAL_ENV, .venv next to the target...
     predicted_only: tuple[int, ...] = ()  # attach: worker counts the capacity model predicts, not measured
     hint: str = ""  # e.g. --cmd without {workers}: how to get the recommended count anyway
+    preload: bool = False  # gunicorn --preload: workers share the app's import-time memory copy-on-write
 
     def to_dict(self) -> dict[str, Any]:
         return {"mode": self.mode, "command": self.command, "workers": self.workers, "python": self.python,
-                "python_source": self.python_source, "predicted_only": list(self.predicted_only), "hint": self.hint}
+                "python_source": self.python_source, "predicted_only": list(self.predicted_only), "hint": self.hint,
+                "preload": self.preload}
 
     @classmethod
     def from_dict(cls, data: Any) -> Deploy | None:
@@ -31,7 +33,7 @@ class Deploy:
             return None
         return cls(str(data["mode"]), data.get("command"), int(data.get("workers") or 1), str(data.get("python") or ""),
                    str(data.get("python_source") or ""), tuple(int(w) for w in data.get("predicted_only") or ()),
-                   str(data.get("hint") or ""))
+                   str(data.get("hint") or ""), data.get("preload") is True)
 
     def line(self) -> str:
         """One sentence for text and markdown reports."""

@@ -40,19 +40,33 @@ class ErrorCounts:
 
 @dataclass(frozen=True)
 class ProcessSample:
-    """One server process over a window: mean CPU% (100 = one core) and peak RSS."""
+    """One server process over a window: mean CPU% (100 = one core), peak RSS and true memory.
+
+    Why USS and PSS next to RSS: RSS counts every page a process maps, shared ones too (libraries,
+    and with gunicorn ``--preload`` the app's import-time memory, shared copy-on-write with the
+    master), so N workers' RSS added up overstates what they use. USS is the pages only this process
+    maps (what one more worker adds); PSS adds its share of each shared page (summed over processes
+    it is the true total). Both come from one ``/proc/<pid>/smaps_rollup`` reading (the one with the
+    highest PSS); ``shared_bytes`` is that reading's RSS - USS. ``None``: not readable (permission,
+    an import, an old document), never 0.
+    """
 
     pid: int
     role: str  # "supervisor" | "worker"
     cpu_percent: float
     rss_bytes: int
+    uss_bytes: int | None = None
+    pss_bytes: int | None = None
+    shared_bytes: int | None = None
 
 
 @dataclass(frozen=True)
 class ServerMetrics:
     processes: tuple[ProcessSample, ...]
     total_cpu_percent: float  # sum over processes, 100 = one core
-    total_rss_bytes: int
+    total_rss_bytes: int  # sum of RSS: counts shared pages once per process that maps them
+    total_pss_bytes: int | None = None  # sum of PSS: the server's true memory (None unless every process had one)
+    memory_note: str = ""  # e.g. why USS/PSS are missing ("RSS only")
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ class WorkerProfile:
     blocked_share: float | None = None
     selector_share: float | None = None
     attribution_ticks: int = 0  # loop-thread samples behind the shares (for their interval)
+    pss_bytes: int = 0  # proportional set size (own pages + its share of shared ones); 0 when unreadable, as uss
 
 
 @dataclass(frozen=True)

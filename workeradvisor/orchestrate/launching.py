@@ -65,7 +65,8 @@ def deploy_info(launch: LaunchSpec, settings: PipelineSettings, analysis: Analys
     if launch.mode == "cmd" and workers > 1 and "{workers}" not in (launch.cmd or ""):
         hint = (f"the command has no {{workers}}: run {workers} worker processes your way, e.g. gunicorn -k "
                 f"uvicorn.workers.UvicornWorker -w {workers}, and measure them with --workers 1,{workers}")
-    return Deploy(launch.mode, command, workers, launch.python or "", launch.python_source, hint=hint)
+    return Deploy(launch.mode, command, workers, launch.python or "", launch.python_source, hint=hint,
+                  preload=launch.preload)
 
 
 def with_predictions(analysis: Analysis, attached: int, requested: tuple[int, ...], machine: Environment) -> Analysis:

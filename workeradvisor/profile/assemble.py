@@ -190,7 +190,7 @@ def build(*, target: str, server_pid: int, workers: Sequence[int], windows: dict
             notes.append(f"worker {pid} could not be read")
             continue
         profiles.append(WorkerProfile(
-            pid=pid, rss_bytes=w.rss_bytes, uss_bytes=w.uss_bytes, loop=_loop(w, loop_tids[pid]),
+            pid=pid, rss_bytes=w.rss_bytes, uss_bytes=w.uss_bytes, pss_bytes=w.pss_bytes, loop=_loop(w, loop_tids[pid]),
             threads=_threads(w, loop_tids[pid], names),
             app_cpu_share=a.cpu_share if a and a.ticks else None,
             blocked_share=a.blocked_share if a and a.ticks else None,

@@ -6,15 +6,12 @@ periodically so that when a worker dies mid-window, the data up to its last snap
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import time
 from dataclasses import dataclass, field
 
-import psutil
-
-from workeradvisor.procstat import SchedStat, read_schedstat, thread_names
+from workeradvisor.procstat import SchedStat, read_memory, read_schedstat, thread_names
 
 
 @dataclass(frozen=True)
@@ -40,6 +37,7 @@ class WorkerWindow:
     died: bool = False
     rss_bytes: int = 0
     uss_bytes: int = 0
+    pss_bytes: int = 0
     history: list[Snapshot] = field(default_factory=list)  # every snapshot, for sub-window figures
 
     @property
@@ -108,16 +106,13 @@ def snapshot(pid: int) -> Snapshot | None:
     return Snapshot(t, threads, thread_names(pid))
 
 
-def memory(pid: int) -> tuple[int, int]:
-    """(RSS, USS) bytes; USS is 0 when the kernel will not tell us (another user's process)."""
-    try:
-        p = psutil.Process(pid)
-        with contextlib.suppress(psutil.AccessDenied):
-            full = p.memory_full_info()
-            return int(full.rss), int(full.uss)
-        return int(p.memory_info().rss), 0
-    except psutil.Error:
-        return 0, 0
+def memory(pid: int) -> tuple[int, int, int]:
+    """(RSS, USS, PSS) bytes; USS and PSS are 0 when the kernel will not tell us (another user's
+    process), all three 0 once it is gone (``procstat.read_memory``)."""
+    reading = read_memory(pid)
+    if reading is None:
+        return 0, 0, 0
+    return reading.rss, reading.uss or 0, reading.pss or 0
 
 
 @dataclass
@@ -167,7 +162,7 @@ class HeadlineWindow:
         return self.workers
 
     def read_memory(self) -> None:
-        """RSS/USS after the window (reading smaps is slow; keep it outside the window's edges)."""
+        """RSS/USS/PSS after the window (reading smaps is slow; keep it outside the window's edges)."""
         for w in self.workers.values():
             if not w.died:
-                w.rss_bytes, w.uss_bytes = memory(w.pid)
+                w.rss_bytes, w.uss_bytes, w.pss_bytes = memory(w.pid)

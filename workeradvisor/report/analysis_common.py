@@ -90,9 +90,17 @@ def compare_cells(row: CompareRow, gain_min: float | None) -> list[str]:
         f"{row.rps:,.1f}",
         f"{row.p99_ms:,.0f} ms" if row.p99_ms is not None else "-",
         f"{row.cpu_percent:.0f}%" if row.cpu_percent is not None else "n/a",
-        f"{row.memory_bytes / (1 << 20):,.0f} MiB" if row.memory_bytes else "n/a",
+        memory_cell(row),
         gain,
     ]
+
+
+def memory_cell(row: CompareRow) -> str:
+    """The server's true memory (PSS summed) with RSS alongside; RSS alone when PSS was not read."""
+    rss = f"{row.memory_bytes / (1 << 20):,.0f} MiB" if row.memory_bytes else "n/a"
+    if row.memory_pss_bytes:
+        return f"{row.memory_pss_bytes / (1 << 20):,.0f} MiB PSS (RSS {rss})"
+    return rss
 
 
 NOT_MEASURED = "predicted, not measured"  # attach: no restarts, other counts come from the capacity model

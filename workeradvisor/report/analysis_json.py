@@ -103,7 +103,12 @@ def capacity_dict(c: Capacity | None) -> dict[str, Any]:
         "loop_saturation_rps": c.loop_saturation_rps,
         "target_rps": c.target_rps,
         "workers_needed": c.workers_needed,
-        "per_worker_rss_mib": round(c.per_worker_rss_bytes / MIB, 1) if c.per_worker_rss_bytes else None,
+        "per_worker_rss_mib": _mib(c.per_worker_rss_bytes),
+        "per_worker_pss_mib": _mib(c.per_worker_pss_bytes),
+        "per_worker_uss_mib": _mib(c.per_worker_uss_bytes),
+        "per_worker_shared_mib": _mib(c.per_worker_shared_bytes),
+        "supervisor_pss_mib": _mib(c.supervisor_pss_bytes),
+        "memory_basis": c.memory_basis,
         "memory_fit_workers": c.memory_fit_workers,
     }
     for row in c.rows:
@@ -112,9 +117,14 @@ def capacity_dict(c: Capacity | None) -> dict[str, Any]:
     return out
 
 
+def _mib(n: int | None) -> float | None:
+    return round(n / MIB, 1) if n else None
+
+
 def compare_dict(c: CompareRow) -> dict[str, Any]:
     return {"workers": c.workers, "ccu": c.ccu, "rps": c.rps, "p99_ms": c.p99_ms, "cpu_percent": c.cpu_percent,
-            "memory_bytes": c.memory_bytes, "gain": c.gain, "passes": c.passes}
+            "memory_bytes": c.memory_bytes, "memory_pss_bytes": c.memory_pss_bytes, "gain": c.gain,
+            "passes": c.passes}
 
 
 def to_dict(analysis: Analysis) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from workeradvisor.report.analysis_common import (
     values_text,
     workers_of,
 )
+from workeradvisor.report.memory_parts import MEMORY_HEADERS, memory_lines, memory_rows
 from workeradvisor.report.mermaid import decision_matrix_chart, xychart
 from workeradvisor.report.verdict_parts import GAIN_HEADERS, gain_cells, no_verdict_markdown, noise_line
 
@@ -145,6 +146,10 @@ def render(analysis: Analysis) -> str:
                           [[str(r.workers), fmt_value("rps", r.predicted_max_rps),
                             fmt_value("rps", r.measured_peak_rps) if r.measured_peak_rps is not None
                             else NOT_MEASURED] for r in cap.rows])
+    if mem_rows := memory_rows(analysis):
+        out += ["## Memory per worker", "", "RSS counts shared pages in full in every process; USS is a process's "
+                "own pages; PSS adds its share of the shared ones (summed, the true total).", ""]
+        out += _table(list(MEMORY_HEADERS), mem_rows) + [f"- {line}" for line in memory_lines(analysis)] + [""]
     out += charts(tuple(x for x in analysis.load if x.source != "trials"))  # trials: one CCU, in the gain table
     notes = [*rec.notes, *analysis.notes, *(f"confidence: {r}" for r in rec.confidence_reasons)]
     if notes:

@@ -20,6 +20,7 @@ from workeradvisor.report.analysis_common import (
     operation_rows,
     values_text,
 )
+from workeradvisor.report.memory_parts import MEMORY_HEADERS, memory_lines, memory_rows
 from workeradvisor.report.text_fit import Cell, Col, labelled, print_table, report_console
 from workeradvisor.report.verdict_parts import GAIN_HEADERS, gain_cells, no_verdict_text, noise_line
 
@@ -70,6 +71,18 @@ def _capacity(analysis: Analysis, console: Console) -> None:
         print_table(console, title, CAPACITY_COLUMNS, rows)
     else:  # no load test: the model's saturation point alone
         console.print(Text(title, style="italic"), highlight=False)
+
+
+def _memory(analysis: Analysis, console: Console) -> None:
+    """RSS, USS, PSS and shared memory per server process (only when PSS was measured)."""
+    rows = memory_rows(analysis)
+    if not rows:
+        return
+    cols = [Col(h, 0 if h in ("workers", "pid", "RSS MiB", "PSS MiB") else 1, "left" if h == "process" else "right",
+                wrap=False) for h in MEMORY_HEADERS]
+    print_table(console, "Memory per process (highest trusted stage of each run)", cols, [list(r) for r in rows])
+    for line in memory_lines(analysis):
+        labelled(console, Text("memory:", "dim"), Text(line))
 
 
 def render(analysis: Analysis, console: Console | None = None) -> str:
@@ -129,6 +142,7 @@ def _print(analysis: Analysis, console: Console) -> None:
     if rec.host_noise is not None:
         labelled(console, Text("host:", "dim"), Text(noise_line(rec.host_noise), "dim"))
     _capacity(analysis, console)
+    _memory(analysis, console)
     print_table(console, "Decision path (rules/decision.yaml)", PATH_COLUMNS, _path_rows(analysis))
     for note in (*rec.notes, *analysis.notes):
         labelled(console, Text("note:", "yellow"), Text(note))

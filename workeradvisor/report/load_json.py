@@ -17,7 +17,10 @@ def stage_dict(s: StageResult) -> dict[str, Any]:
         server = {
             "total_cpu_percent": s.server.total_cpu_percent,
             "total_rss_bytes": s.server.total_rss_bytes,
-            "processes": [{"pid": p.pid, "role": p.role, "cpu_percent": p.cpu_percent, "rss_bytes": p.rss_bytes}
+            "total_pss_bytes": s.server.total_pss_bytes,
+            "memory_note": s.server.memory_note,
+            "processes": [{"pid": p.pid, "role": p.role, "cpu_percent": p.cpu_percent, "rss_bytes": p.rss_bytes,
+                           "uss_bytes": p.uss_bytes, "pss_bytes": p.pss_bytes, "shared_bytes": p.shared_bytes}
                           for p in s.server.processes],
         }
     return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from workeradvisor.models.load import LoadResult, StageResult
+from workeradvisor.models.load import LoadResult, ProcessSample, StageResult
 from workeradvisor.report.text_fit import Cell, Col, print_table, report_console
 
 FILE_WIDTH = 160  # into a pipe or a file every column fits
@@ -46,6 +46,14 @@ def _mib(n: int) -> str:
     return f"{n / 2**20:.0f}"
 
 
+def process_memory(p: ProcessSample) -> str:
+    """``"RSS 120 MiB, PSS 60 MiB (USS 20, shared 100)"``; RSS alone when smaps was not read."""
+    text = f"{_mib(p.rss_bytes)} MiB"
+    if p.pss_bytes is None:
+        return text
+    return f"RSS {text}, PSS {_mib(p.pss_bytes)} MiB (USS {_mib(p.uss_bytes or 0)}, shared {_mib(p.shared_bytes or 0)})"
+
+
 # Priority 0 always shows; at narrow widths 4 goes first, then 3, 2, 1. Figures only workeradvisor's own
 # generator measures are left out of imported runs, where every cell would be "-".
 COLUMNS: tuple[Col, ...] = (
@@ -59,6 +67,7 @@ COLUMNS: tuple[Col, ...] = (
     Col("errors", 0),
     Col("server CPU%", 1, "right", wrap=False, omit_empty=True),
     Col("server RSS MiB", 2, "right", wrap=False, omit_empty=True),
+    Col("server PSS MiB", 2, "right", wrap=False, omit_empty=True),
     Col("gen CPU%", 4, "right", wrap=False, omit_empty=True),
     Col("host idle%", 4, "right", wrap=False, omit_empty=True),
     Col("trust", 0),
@@ -73,6 +82,7 @@ def row_cells(result: LoadResult, s: StageResult) -> list[Cell]:
         stage_label(s), f"{s.rps:,.0f}", ms_cell(lat.p50), ms_cell(lat.p90), ms_cell(lat.p99),
         ms_cell(lat.p999), ms_cell(lat.max), error_text(s),
         f"{server.total_cpu_percent:.0f}" if server else "-", _mib(server.total_rss_bytes) if server else "-",
+        _mib(server.total_pss_bytes) if server and server.total_pss_bytes else "-",
         f"{s.generator_cpu_percent:.0f}" if ours else "-", f"{s.host_cpu_idle_percent:.0f}" if ours else "-",
         trust_text(s),
     ]
@@ -96,9 +106,11 @@ def summary_lines(result: LoadResult) -> list[str]:
         if s.generator_bound:
             lines.append(f"{stage_label(s)} is untrustworthy (generator-bound: {s.generator_bound_reason})")
         if s.server:
-            per = ", ".join(f"{p.role} {p.pid}: {p.cpu_percent:.0f}% CPU, {_mib(p.rss_bytes)} MiB"
+            per = ", ".join(f"{p.role} {p.pid}: {p.cpu_percent:.0f}% CPU, {process_memory(p)}"
                             for p in s.server.processes)
             lines.append(f"{stage_label(s)} server: {per}")
+            if s.server.memory_note:
+                lines.append(f"{stage_label(s)} server: {s.server.memory_note}")
     lines.extend(result.notes)
     if result.interrupted:
         lines.append("Interrupted: finished stages and the partial one are shown.")

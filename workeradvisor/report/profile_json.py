@@ -36,7 +36,7 @@ def _worker(w: WorkerProfile) -> dict[str, Any]:
     if w.app_cpu_share is not None:
         attribution = {"cpu_share": w.app_cpu_share, "blocked_share": w.blocked_share,
                        "selector_share": w.selector_share, "ticks": w.attribution_ticks}
-    return {"pid": w.pid, "rss_bytes": w.rss_bytes, "uss_bytes": w.uss_bytes, "loop": loop,
+    return {"pid": w.pid, "rss_bytes": w.rss_bytes, "uss_bytes": w.uss_bytes, "pss_bytes": w.pss_bytes, "loop": loop,
             "attribution": attribution, "threads": [_thread(t) for t in w.threads]}
 
 

@@ -41,6 +41,7 @@ WORKER_COLUMNS = [
     Col("run-queue", 2, "right", wrap=False), Col("attr: CPU", 0, "right", wrap=False),
     Col("attr: blocked", 0, "right", wrap=False), Col("attr: selector", 2, "right", wrap=False),
     Col("RSS MiB", 1, "right", wrap=False), Col("USS MiB", 3, "right", wrap=False, omit_empty=True),
+    Col("PSS MiB", 3, "right", wrap=False, omit_empty=True),
 ]
 THREAD_COLUMNS = [Col("worker", 1, wrap=False), Col("tid", 2, "right", wrap=False), Col("name"),
                   Col("CPU s", 3, "right", wrap=False), Col("CPU%", 0, "right", wrap=False)]
@@ -54,6 +55,7 @@ def _worker_rows(result: ProfileResult) -> list[list[Cell]]:
             str(w.pid), pct(loop.busy_fraction if loop else None), pct(loop.on_cpu_fraction if loop else None),
             pct(loop.runqueue_fraction if loop else None), pct(w.app_cpu_share), pct(w.blocked_share),
             pct(w.selector_share), f"{w.rss_bytes / 2**20:.0f}", f"{w.uss_bytes / 2**20:.0f}" if w.uss_bytes else "-",
+            f"{w.pss_bytes / 2**20:.0f}" if w.pss_bytes else "-",
         ])
     return rows
 

@@ -80,7 +80,17 @@ def capacity_from_dict(d: Any) -> Capacity | None:
         rows=tuple(CapacityRow(w, _opt_f(d, f"predicted_max_rps_{w}w"), _opt_f(d, f"measured_peak_rps_{w}w"))
                    for w in workers),
         target_rps=_opt_f(d, "target_rps"),
+        per_worker_pss_bytes=_mib_bytes(d, "per_worker_pss_mib"),
+        per_worker_uss_bytes=_mib_bytes(d, "per_worker_uss_mib"),
+        per_worker_shared_bytes=_mib_bytes(d, "per_worker_shared_mib"),
+        supervisor_pss_bytes=_mib_bytes(d, "supervisor_pss_mib"),
+        memory_basis=str(d.get("memory_basis") or ("rss" if rss_mib else "")),
     )
+
+
+def _mib_bytes(d: Mapping[str, Any], key: str) -> int | None:
+    mib = _opt_f(d, key)
+    return int(mib * MIB) if mib else None
 
 
 def _action(a: Mapping[str, Any]) -> Action:
@@ -119,7 +129,7 @@ def recommendation_from_dict(d: Mapping[str, Any]) -> Recommendation:
             metrics=_pairs(d.get("metrics")),
             compare=tuple(
                 CompareRow(int(c["workers"]), c.get("ccu"), float(c["rps"]), c.get("p99_ms"), c.get("cpu_percent"),
-                           c.get("memory_bytes"), c.get("gain"), c.get("passes"))
+                           c.get("memory_bytes"), c.get("gain"), c.get("passes"), _opt_i(c, "memory_pss_bytes"))
                 for c in d.get("compare") or []
             ),
             thresholds=tuple((str(k), float(v)) for k, v in _pairs(d.get("thresholds"))),

@@ -159,6 +159,7 @@ def _worker(w: Obj) -> WorkerProfile:
         blocked_share=_opt_f(attribution, "blocked_share") if attribution else _opt_f(w, "blocked_share"),
         selector_share=_opt_f(attribution, "selector_share") if attribution else _opt_f(w, "selector_share"),
         attribution_ticks=_i(attribution, "ticks") if attribution else 0,
+        pss_bytes=_i(w, "pss_bytes"),
     )
 
 
@@ -211,11 +212,13 @@ def _stage(s: Obj) -> StageResult:
     if srv:
         raw = [p for p in _list(srv.get("processes")) if isinstance(p, Mapping)]
         procs = tuple(
-            ProcessSample(_i(p, "pid"), str(p.get("role", "worker")), _f(p, "cpu_percent"), _i(p, "rss_bytes"))
+            ProcessSample(_i(p, "pid"), str(p.get("role", "worker")), _f(p, "cpu_percent"), _i(p, "rss_bytes"),
+                          _opt_i(p, "uss_bytes"), _opt_i(p, "pss_bytes"), _opt_i(p, "shared_bytes"))
             for p in raw
         )
         server = ServerMetrics(procs, _f(srv, "total_cpu_percent", sum(p.cpu_percent for p in procs)),
-                               _i(srv, "total_rss_bytes", sum(p.rss_bytes for p in procs)))
+                               _i(srv, "total_rss_bytes", sum(p.rss_bytes for p in procs)),
+                               _opt_i(srv, "total_pss_bytes"), str(srv.get("memory_note") or ""))
     ccu = s.get("ccu")
     return StageResult(
         kind=str(s.get("kind", "ccu" if ccu is not None else "rate")),
