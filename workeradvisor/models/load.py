@@ -56,6 +56,36 @@ class ServerMetrics:
 
 
 @dataclass(frozen=True)
+class OperationStats:
+    """One operation of the request mix (a request template's name) within one stage: completed
+    responses by status, failures after sending, latency percentiles (ms) measured like the stage's."""
+
+    name: str  # "POST /quotes"
+    requests: int  # completed responses, any status
+    statuses: tuple[tuple[int, int], ...] = ()  # (status code, count), ascending
+    timeouts: int = 0
+    read_errors: int = 0
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    mean_ms: float = 0.0
+    rps: float = 0.0
+
+    @property
+    def ok(self) -> int:
+        """2xx and 3xx answers."""
+        return sum(n for code, n in self.statuses if code < 400)
+
+    @property
+    def attempts(self) -> int:
+        return self.requests + self.timeouts + self.read_errors
+
+    @property
+    def error_fraction(self) -> float:
+        """Failed attempts (4xx, 5xx, timeouts, read errors) over attempts."""
+        return 1.0 - self.ok / self.attempts if self.attempts else 0.0
+
+
+@dataclass(frozen=True)
 class StageResult:
     kind: str  # "ccu" | "rate"
     ccu: int | None
@@ -75,6 +105,7 @@ class StageResult:
     stopped_reason: str = ""  # e.g. "p99 1200 ms > 1000 ms"
     generator_processes: int = 1
     requests_sent: int = 0  # every request written, warm-up included (what --max-requests caps)
+    operations: tuple[OperationStats, ...] = ()  # per request-template name, most requests first
 
     @property
     def error_fraction(self) -> float:

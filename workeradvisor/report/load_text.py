@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from workeradvisor.models.load import LoadResult, StageResult
+from workeradvisor.models.load import LoadResult, OperationStats, StageResult
 from workeradvisor.report.text_fit import Cell, Col, print_table, report_console
 
 FILE_WIDTH = 160  # into a pipe or a file every column fits
@@ -78,6 +78,43 @@ def row_cells(result: LoadResult, s: StageResult) -> list[Cell]:
     ]
 
 
+OPERATION_COLUMNS: tuple[Col, ...] = (
+    Col("operation", 0, "left"),
+    Col("requests", 0, "right", wrap=False),
+    Col("RPS", 2, "right", wrap=False),
+    Col("p50 ms", 1, "right", wrap=False),
+    Col("p99 ms", 0, "right", wrap=False),
+    Col("2xx/3xx", 0, "right", wrap=False),
+    Col("failures", 0),
+)
+
+
+def operations_stage(result: LoadResult) -> StageResult | None:
+    """The stage whose per-operation table the reports show: the heaviest trusted stage that has one
+    (the peak of the ladder, where a slow or failing operation shows most), else the last that has one."""
+    with_ops = [s for s in result.stages if s.operations]
+    trusted = [s for s in with_ops if not s.generator_bound and not s.partial]
+    pool = trusted or with_ops
+    return max(pool, key=lambda s: (s.rps, s.ccu or 0)) if pool else None
+
+
+def failure_text(o: OperationStats) -> str:
+    """e.g. "12 (422 x10, 2 timeout)"; "0" when every attempt got a 2xx/3xx."""
+    parts = [f"{code} x{n}" for code, n in o.statuses if code >= 400]
+    parts += [f"{n} {k}" for k, n in (("timeout", o.timeouts), ("read", o.read_errors)) if n]
+    failed = o.attempts - o.ok
+    return f"{failed} ({', '.join(parts)})" if failed else "0"
+
+
+def operation_cells(o: OperationStats) -> list[Cell]:
+    ok = f"{o.ok / o.attempts:.0%}" if o.attempts else "-"
+    return [o.name, f"{o.requests:,}", f"{o.rps:,.1f}", ms_cell(o.p50_ms), ms_cell(o.p99_ms), ok, failure_text(o)]
+
+
+def operations_title(s: StageResult) -> str:
+    return f"Operations at {stage_label(s)}"
+
+
 def title(result: LoadResult) -> str:
     return f"Load: {result.target or 'imported results'} ({result.source})"
 
@@ -112,6 +149,11 @@ def render(result: LoadResult, console: Console | None = None) -> str:
     rows = [row_cells(result, s) for s in result.stages]
     with console.capture() as cap:
         print_table(console, title(result), list(COLUMNS), rows, [_row_style(s) for s in result.stages])
+        top = operations_stage(result)
+        if top is not None and len(top.operations) > 1:
+            op_rows = [operation_cells(o) for o in top.operations]
+            print_table(console, operations_title(top), list(OPERATION_COLUMNS), op_rows,
+                        ["red" if o.error_fraction > 0.5 else None for o in top.operations])
         for line in summary_lines(result):
             console.print(Text(line), highlight=False)
     return cap.get()
