@@ -15,6 +15,7 @@ from workeradvisor.decide.evidence import no_verdict, partial_evidence
 from workeradvisor.decide.metrics import DecideOptions, extract_metrics, primary_load
 from workeradvisor.decide.operations import DEFAULT_SHARE, apply_dominance, dominant_operation
 from workeradvisor.decide.stages import compare_rows, load_workers, trusted_stages
+from workeradvisor.decide.stickiness import sticky_deductions
 from workeradvisor.decide.tree import DecisionTree, load_decision_tree, walk
 from workeradvisor.decide.verdict_inputs import ceiling_of, gain_metrics, gain_tests_of, interval_metrics
 from workeradvisor.errors import ConfigError
@@ -69,7 +70,7 @@ def confidence(
                   "competed with the server, so its CPU readings understate its demand")
     if primary is not None and sum(1 for s in primary.stages if not s.generator_bound and not s.partial) < 2:
         lose(0.1, "fewer than two trusted load stages: no trend across CCU")
-    for amount, reason in partial_evidence(profile, loads):
+    for amount, reason in [*partial_evidence(profile, loads), *sticky_deductions(loads)]:
         lose(amount, reason)
     noisy = noise_deduction(noise)
     if noisy is not None:

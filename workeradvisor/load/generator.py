@@ -33,6 +33,7 @@ from workeradvisor.load.spec import RequestPlan, RequestSource
 
 HIST_MAX_US = 3_600_000_000  # one hour, in µs
 HIST_DIGITS = 3
+MAX_STAGGER_S = 0.02  # between closed-loop users' first connections, warm-up permitting
 CONNECT_BACKOFF_S = 0.01  # a refused VU retries after this, so a closed port is not a busy loop
 
 
@@ -61,6 +62,7 @@ class Generator:
         self.period_s: float = float(cfg.get("schedule_period_s") or 0.0)
         self.ops = OperationCounter([t.name for t in self.plan.requests])
         self.op_of: dict[Connection, int] = {}  # the template index of the request in flight on a connection
+        self.stagger_cfg: float | None = cfg.get("connect_stagger_s")  # None: stagger_s() chooses
         self.emit = emit
         self.hist = new_histogram()
         self.errors = {"connect": 0, "timeout": 0, "http_4xx": 0, "http_5xx": 0, "read": 0}
@@ -77,6 +79,17 @@ class Generator:
         self.drained = asyncio.Event()
         self.t0 = self.m0 = self.m1 = float("inf")  # set by run(); a signal before that counts nothing
         self.ssl: ssl.SSLContext | None = ssl.create_default_context() if self.plan.scheme == "https" else None
+
+    def stagger_s(self) -> float:
+        """Seconds between opening one virtual user's connection and the next (closed loop).
+
+        Why: an asyncio server accepts every pending connection in one go, so users connecting at once
+        all land on whichever worker woke first, and keep-alive keeps them there (``--workers 2`` at
+        ccu 2 measured one worker). Opening them apart, within the first half of the warm-up, lets an
+        idle worker take the next one. None of it is measured."""
+        if self.stagger_cfg is not None:
+            return max(0.0, self.stagger_cfg)
+        return min(MAX_STAGGER_S, 0.5 * self.warmup_s / self.vus) if self.vus > 1 else 0.0
 
     # --- window bookkeeping -------------------------------------------------------------
     def in_window(self, t: float) -> bool:
@@ -277,8 +290,9 @@ class Generator:
         loop.call_later(self.warmup_s + self.duration_s + self.timeout_s + 5.0, self.interrupt)  # hard cap
         tasks = [asyncio.ensure_future(self._sweep()), asyncio.ensure_future(self._report())]
         if self.mode == "ccu":
-            for _ in range(self.vus):
-                asyncio.ensure_future(self._open(None))
+            stagger = self.stagger_s()
+            for i in range(self.vus):
+                loop.call_later(i * stagger, lambda: asyncio.ensure_future(self._open(None)) if self.sending else None)
         elif self.schedule:
             tasks.append(asyncio.ensure_future(self._replay()))
         else:

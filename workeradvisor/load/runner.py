@@ -124,10 +124,13 @@ def run_stage(
     progress: Callable[[StageProgress], None] | None = None,
     schedule: tuple[tuple[float, int], ...] = (),
     schedule_period_s: float = 0.0,
+    connect_stagger_s: float | None = None,
 ) -> StageResult:
     """Closed loop with ``ccu`` virtual users, or open loop at ``rate`` req/s (``ccu`` = connection cap);
     with ``schedule`` ((offset s, template index) pairs, ``rate`` their mean rate) an open-loop replay,
     repeated every ``schedule_period_s`` (0: once). Processes take every n-th scheduled request.
+    ``connect_stagger_s``: seconds between closed-loop users' first connections (None: the generator's
+    default, spread over half the warm-up; see ``Generator.stagger_s``).
 
     Raises ``LoadInterrupted`` (a KeyboardInterrupt) carrying the partial stage on Ctrl-C.
     """
@@ -161,7 +164,8 @@ def run_stage(
             cfg = {"plan": plan.to_dict(), "connect_host": connect_to, "mode": "rate" if rate else "ccu", "vus": vus,
                    "rate": (rate / n) if rate else None, "warmup_s": warmup_s, "duration_s": duration_s,
                    "timeout_s": timeout_s, "max_requests": max(1, reqs), "index": i, "stride": n, "seed": None,
-                   "schedule": list(schedule[i::n]), "schedule_period_s": schedule_period_s}
+                   "schedule": list(schedule[i::n]), "schedule_period_s": schedule_period_s,
+                   "connect_stagger_s": connect_stagger_s}
             with tempfile.NamedTemporaryFile("w", prefix=deathwatch.temp_prefix("load"), suffix=".json",
                                              delete=False) as fh:
                 json.dump(cfg, fh)

@@ -115,6 +115,18 @@ def operations_title(s: StageResult) -> str:
     return f"Operations at {stage_label(s)}"
 
 
+def sticky_text(s: StageResult) -> str:
+    """The keep-alive stickiness note for a stage where one worker of several did the work, with the fix."""
+    found = s.sticky_worker()
+    if found is None:
+        return ""
+    top, share = found
+    others = sum(1 for p in (s.server.processes if s.server else ()) if p.role == "worker") - 1
+    return (f"{stage_label(s)}: worker {top.pid} did {share:.0%} of the workers' CPU while the other {others} idled: "
+            "keep-alive connections stay on the worker that accepted them, so this stage measured one worker. "
+            "Load with more connections than workers (a higher --ccu), or a client that opens new connections")
+
+
 def title(result: LoadResult) -> str:
     return f"Load: {result.target or 'imported results'} ({result.source})"
 
@@ -130,6 +142,9 @@ def summary_lines(result: LoadResult) -> list[str]:
         lines.append(f"Knee: last healthy ccu {healthy if healthy is not None else 'none'}, "
                      f"first saturated ccu {result.knee_first_saturated_ccu}")
     for s in result.stages:
+        sticky = sticky_text(s)
+        if sticky:
+            lines.append(sticky)
         if s.generator_bound:
             lines.append(f"{stage_label(s)} is untrustworthy (generator-bound: {s.generator_bound_reason})")
         if s.server:
