@@ -40,6 +40,7 @@ def test_apply_keeps_the_mix_ratio_and_moves_io_with_it() -> None:
     untouched: dict[str, float | None] = {"request_cpu_ratio": 0.175, "io_ratio": 0.825}
     apply_dominance(untouched, None)
     assert untouched["request_cpu_ratio"] == 0.175 and untouched["dominant_operation_loop_share"] is None
+    assert untouched["mix_request_cpu_ratio"] is None
 
 
 def _workload(rec) -> str:

@@ -6,7 +6,8 @@ or even "I/O-bound" while the operation that decides whether the loop keeps up i
 one operation's share of the loop's CPU (at the mix's weights, from the per-operation 1-CCU
 breakdown) reaches ``dominant_operation_share`` (rules/decision.yaml), the request CPU ratio the
 tree reads becomes that operation's own (its loop CPU per request over its latency), the I/O ratio
-follows, the whole mix's ratio is kept as ``mix_request_cpu_ratio``, and the report says so.
+follows, the whole mix's ratio is kept as ``mix_request_cpu_ratio`` (None when no operation
+dominates: then it is ``request_cpu_ratio``), and the report says so.
 Capacity (``cpu_s_per_request``) stays the mix's: that is what the worker pays per request.
 """
 
@@ -51,7 +52,7 @@ def dominant_operation(ops: tuple[OperationProfile, ...], threshold: float,
 
 def apply_dominance(metrics: dict[str, float | None], dom: Dominance | None) -> None:
     """Point the tree's request CPU ratio (and the I/O ratio derived from it) at the dominant operation."""
-    metrics["mix_request_cpu_ratio"] = metrics.get("request_cpu_ratio")
+    metrics["mix_request_cpu_ratio"] = metrics.get("request_cpu_ratio") if dom is not None else None
     metrics["dominant_operation_loop_share"] = dom.share if dom is not None else None
     if dom is None:
         return
