@@ -11,7 +11,9 @@ Measured on the 2-core development box (Dec 2026, shared with other jobs; three 
 rounds): connections opened at once were sticky in 11 of 20 stages (one worker 97-100% of the CPU,
 RPS about half), opened apart in 2 of 20. A third variant, reconnecting every 20 answers, was
 sticky in 1 of 14 but left 13/87 to 30/70 splits and pays a handshake inside the window; it was
-dropped. The generator therefore opens closed-loop connections apart by default (warm-up only).
+dropped. gunicorn -k uvicorn.workers.UvicornWorker -w 2 (same endpoint, run by hand): at once 2 of
+4 stages sticky, apart 0 of 4. The generator therefore opens closed-loop connections apart by
+default (warm-up only).
 """
 
 from __future__ import annotations
