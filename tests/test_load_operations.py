@@ -230,3 +230,13 @@ def test_the_verdict_loses_confidence_on_a_sticky_multi_worker_stage() -> None:
     reason = next(r for r in rec.confidence_reasons if "keep-alive stickiness" in r)
     assert reason.startswith("the 2-worker run: one worker did up to 99% of the workers' CPU at ccu 10")
     assert rec.confidence == pytest.approx(plain.confidence - 0.1)
+
+
+def test_replay_note_says_when_only_the_start_of_the_log_fits() -> None:
+    from workeradvisor.load.replay import replay_note
+
+    lines = [f'{{"ts": {1000 + t}, "method": "GET", "path": "/a", "status": 200}}' for t in range(0, 100, 10)]
+    mix = build_mix(lines)  # 10 requests over 90 s: the period is 100 s
+    assert replay_note(mix, 10.0, 12.0).endswith("repeating every 10.0 s")
+    assert replay_note(mix, 1.0, 12.0).endswith("only the log's first 12.0 s fit in the stage (--stage-seconds, "
+                                                 "--speed)")

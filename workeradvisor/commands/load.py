@@ -114,7 +114,7 @@ def load(
                                  duration_s=stage_seconds, warmup_s=warmup, timeout_s=timeout,
                                  max_requests=max_requests, processes=processes, server_pid=pid, progress=view)
             result = LoadResult(target=plan.base_url, stages=(stage,), workers=workers,
-                                notes=(*notes, replay_note(traffic.log, speed)))
+                                notes=(*notes, replay_note(traffic.log, speed, warmup + stage_seconds)))
         elif rate is not None:
             stage = run_stage(plan, rate=rate, ccu=ccus[0] if ccu != "30,60,100" else None, duration_s=stage_seconds,
                               warmup_s=warmup, timeout_s=timeout, max_requests=max_requests, processes=processes,

@@ -28,7 +28,12 @@ def replay_stage(plan: RequestPlan, log: TrafficMix, speed: float, *, ccu: int |
                      schedule=schedule, schedule_period_s=period)
 
 
-def replay_note(log: TrafficMix, speed: float) -> str:
+def replay_note(log: TrafficMix, speed: float, stage_s: float) -> str:
+    """What the replay covered: the whole log (repeated) or, when the stage (warm-up included) is
+    shorter than the log at this speed, only its first part, which the note says."""
     schedule, period = log.replay(speed)
-    return (f"replayed {len(schedule)} timestamped request(s) ({log.span_s:.1f} s of log) at {speed:g}x: "
-            f"{len(schedule) / period:.1f} req/s on average, open loop, repeating every {period:.1f} s")
+    head = (f"replayed {len(schedule)} timestamped request(s) ({log.span_s:.1f} s of log) at {speed:g}x: "
+            f"{len(schedule) / period:.1f} req/s on average, open loop")
+    if stage_s < period:
+        return f"{head}; only the log's first {stage_s * speed:.1f} s fit in the stage (--stage-seconds, --speed)"
+    return f"{head}, repeating every {period:.1f} s"
