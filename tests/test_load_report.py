@@ -62,7 +62,7 @@ def test_json_schema_is_stable() -> None:
     s = data["stages"][2]
     assert set(s) == {"kind", "ccu", "rate", "duration_s", "requests", "requests_sent", "rps", "latency_ms", "errors",
                       "error_fraction", "bytes_received", "server", "generator", "generator_bound",
-                      "generator_bound_reason", "partial", "stopped_reason"}
+                      "generator_bound_reason", "partial", "stopped_reason", "operations"}
     assert set(s["latency_ms"]) == {"count", "mean", "p50", "p90", "p95", "p99", "p999", "max"}
     assert s["errors"]["total"] == 0 and s["generator_bound"] is True
     assert s["server"]["processes"][0] == {"pid": 42, "role": "worker", "cpu_percent": 97.5, "rss_bytes": 50 * 2**20,

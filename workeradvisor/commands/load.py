@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,10 @@ from workeradvisor.load import LoadInterrupted, build_plan, run_ladder, run_stag
 from workeradvisor.load.importers import import_file
 from workeradvisor.load.ladder import every_stage_failed
 from workeradvisor.load.locustfile import render_locustfile
+from workeradvisor.load.openapi import DEFAULT_METHODS
+from workeradvisor.load.replay import replay_note, replay_stage
 from workeradvisor.models.load import LoadResult
+from workeradvisor.orchestrate.traffic import check_traffic_options, chosen_traffic, method_list
 from workeradvisor.report.formats import LOAD_FORMATS
 from workeradvisor.report.output import choose, validate_output, write_report
 
@@ -70,6 +74,14 @@ def load(
     import_format: str = typer.Option("auto", "--import-format", help="auto | wrk | oha | locust | k6 | hey"),
     export_locustfile: str = typer.Option(None, "--export-locustfile", help="Write an equivalent locustfile and exit."),
     workers: int = typer.Option(None, "--workers", help="Server worker count, recorded in the result."),
+    openapi: str = typer.Option(None, "--openapi", metavar="FILE|URL", help="Build the request mix from this "
+                                "OpenAPI document (schema-valid bodies; operations failing their probe left out)."),
+    methods: str = typer.Option(",".join(DEFAULT_METHODS), "--methods",
+                                help="With --openapi: operations to load (DELETE only when named)."),
+    access_log: str = typer.Option(None, "--access-log", metavar="FILE", help="Request mix from an access log "
+                                   "(uvicorn, nginx/Apache combined, JSON lines), weighted by count."),
+    speed: float = typer.Option(None, "--speed", help="With --access-log: replay at the logged timestamps, X "
+                                "times as fast (open loop, one stage of --stage-seconds; the log repeats)."),
 ) -> None:
     """Load test a server: CCU ladder (closed loop) or constant rate (open loop), or import results."""
     choose(LOAD_FORMATS, fmt)
@@ -83,23 +95,36 @@ def load(
         return
     if not url:
         raise UsageError("give a URL to load, or --import FILE")
-    plan = build_plan(url, spec_file=requests_spec, method=method, headers=_headers(header or []), json_body=json_body,
-                      allow_remote=allow_remote)
+    check_traffic_options(requests_spec, openapi, access_log, speed, rate)
+    hdrs = _headers(header or [])
+    plan = build_plan(url, spec_file=requests_spec, method=method, headers=hdrs, json_body=json_body,
+                      allow_remote=allow_remote)  # validates the target before any probe request is sent
+    traffic = chosen_traffic(url, openapi, access_log, method_list(methods), hdrs, json_body)
+    if traffic is not None:
+        plan = build_plan(url, requests=traffic.requests, allow_remote=allow_remote)
     if export_locustfile:
         Path(export_locustfile).write_text(render_locustfile(plan), encoding="utf-8")
         typer.echo(f"wrote {export_locustfile}", err=True)
         return
     view = StageLine(Console(stderr=True))
+    notes = traffic.notes if traffic is not None else ()
     try:
-        if rate is not None:
+        if speed is not None and traffic is not None and traffic.log is not None:
+            stage = replay_stage(plan, traffic.log, speed, ccu=ccus[0] if ccu != "30,60,100" else None,
+                                 duration_s=stage_seconds, warmup_s=warmup, timeout_s=timeout,
+                                 max_requests=max_requests, processes=processes, server_pid=pid, progress=view)
+            result = LoadResult(target=plan.base_url, stages=(stage,), workers=workers,
+                                notes=(*notes, replay_note(traffic.log, speed, warmup + stage_seconds)))
+        elif rate is not None:
             stage = run_stage(plan, rate=rate, ccu=ccus[0] if ccu != "30,60,100" else None, duration_s=stage_seconds,
                               warmup_s=warmup, timeout_s=timeout, max_requests=max_requests, processes=processes,
                               server_pid=pid, progress=view)
-            result = LoadResult(target=plan.base_url, stages=(stage,), workers=workers)
+            result = LoadResult(target=plan.base_url, stages=(stage,), workers=workers, notes=notes)
         else:
             result = run_ladder(plan, ccus, stage_seconds=stage_seconds, warmup_s=warmup, timeout_s=timeout,
                                 max_requests=max_requests, processes=processes, stop_on_p99_ms=stop_on_p99,
                                 stop_on_errors=stop_on_errors, server_pid=pid, progress=view, workers=workers)
+            result = dataclasses.replace(result, notes=(*notes, *result.notes))
     except LoadInterrupted as exc:
         view.close()
         partial = exc.result if isinstance(exc.result, LoadResult) else LoadResult(

@@ -18,7 +18,9 @@ from workeradvisor.decide.borderline import (
 from workeradvisor.decide.capacity import build_capacity, choose_workers
 from workeradvisor.decide.evidence import no_verdict, partial_evidence
 from workeradvisor.decide.metrics import DecideOptions, extract_metrics, primary_load
+from workeradvisor.decide.operations import DEFAULT_SHARE, apply_dominance, dominant_operation
 from workeradvisor.decide.stages import compare_rows, load_workers, trusted_stages
+from workeradvisor.decide.stickiness import sticky_deductions
 from workeradvisor.decide.tree import DecisionTree, load_decision_tree, walk
 from workeradvisor.decide.verdict_inputs import ceiling_of, gain_metrics, gain_tests_of, interval_metrics
 from workeradvisor.errors import ConfigError
@@ -26,7 +28,7 @@ from workeradvisor.hostnoise import noise_deduction
 from workeradvisor.models.actions import action_kind
 from workeradvisor.models.decision import Action, Analysis, Environment, Recommendation
 from workeradvisor.models.load import LoadResult
-from workeradvisor.models.profile import ProfileResult
+from workeradvisor.models.profile import OperationProfile, ProfileResult
 from workeradvisor.models.scan import ScanResult
 from workeradvisor.models.verdict import GainTest, HostNoise, TrialSeries
 
@@ -73,7 +75,7 @@ def confidence(
                   "competed with the server, so its CPU readings understate its demand")
     if primary is not None and sum(1 for s in primary.stages if not s.generator_bound and not s.partial) < 2:
         lose(0.1, "fewer than two trusted load stages: no trend across CCU")
-    for amount, reason in partial_evidence(profile, loads):
+    for amount, reason in [*partial_evidence(profile, loads), *sticky_deductions(loads)]:
         lose(amount, reason)
     noisy = noise_deduction(noise)
     if noisy is not None:
@@ -133,12 +135,18 @@ def decide(
     downstream: str | None = None,
     trials: TrialSeries | None = None,
     noise: HostNoise | None = None,
+    operations: tuple[OperationProfile, ...] = (),
 ) -> Recommendation:
     options = options or DecideOptions()
     tree = tree or load_decision_tree()
     metrics = extract_metrics(scan, profile, loads, env, options)
+    dominant = dominant_operation(operations, tree.thresholds.get("dominant_operation_share", DEFAULT_SHARE),
+                                  metrics.get("request_cpu_ratio"))
+    apply_dominance(metrics, dominant)
     tests = gain_tests_of(trials, tree.thresholds["scale_gain_min"])
     intervals = classification_intervals(profile)
+    if dominant is not None:  # that interval is the whole mix's; the tree now reads one operation's ratio
+        intervals.pop("request_cpu_ratio", None)
     metrics.update(gain_metrics(trials, tests))
     metrics.update(interval_metrics(metrics, intervals))
     result = walk(tree, metrics)
@@ -153,7 +161,8 @@ def decide(
     extra = ["keep"] + (["scale-out"] if choice.replicas_needed and choice.replicas_needed > 1 else [])
     acts = [a for kind in [*emitted, *extra] if (a := _build(kind, ctx)) is not None]  # keep: or scale-workers
     acts.sort(key=_order)
-    notes = list(choice.notes) + _thread_pool_notes(scan, metrics, tree.thresholds["anyio_thread_tokens"])
+    notes = [dominant.sentence()] if dominant is not None else []
+    notes += list(choice.notes) + _thread_pool_notes(scan, metrics, tree.thresholds["anyio_thread_tokens"])
     if "offload-process-pool" in emitted and not any(a.kind == "offload-process-pool" for a in acts):
         notes.append("CPU-bound, but the hot CPU is in the server or framework, not in a function of this project "
                      "or a library it calls: no offload target to name")
@@ -194,6 +203,7 @@ def analyze_results(
     start_error: str | None = None,
     trials: TrialSeries | None = None,
     noise: HostNoise | None = None,
+    operations: tuple[OperationProfile, ...] = (),
 ) -> Analysis:
     """The whole ``Analysis`` for reports: inputs plus the recommendation, or, when the evidence
     cannot carry one (``decide.evidence.no_verdict``), no recommendation and the reason."""
@@ -201,5 +211,5 @@ def analyze_results(
     if missing is not None:
         return Analysis(scan=scan, profile=profile, load=tuple(loads), environment=env, recommendation=None,
                         no_verdict=missing)
-    rec = decide(scan, profile, loads, env, options, tree, downstream, trials, noise)
+    rec = decide(scan, profile, loads, env, options, tree, downstream, trials, noise, operations)
     return Analysis(scan=scan, profile=profile, load=tuple(loads), environment=env, recommendation=rec)

@@ -68,6 +68,10 @@ METRICS: dict[str, str] = {
     "trial_best_workers": "worker count the paired trials settle on (move up only while the next count scales)",
     "blocked_share_low": "lower bound of the blocked share's 90% interval (the point value when none)",
     "idle_cpu_low": "lower bound of idle CPU's 90% interval (the point value when none)",
+    "mix_request_cpu_ratio": "the whole mix's request CPU ratio when one operation dominates (None: it is "
+                             "request_cpu_ratio)",
+    "dominant_operation_loop_share": "loop-CPU share of the operation that drives request_cpu_ratio (None: none "
+                                "reaches dominant_operation_share)",
 }
 
 

@@ -47,6 +47,23 @@ class TrafficMix:
     skipped: int
     rate_per_s: float | None  # None without timestamps (uvicorn's own access lines)
     without_body: tuple[str, ...] = ()  # write operations replayed without their (unlogged) body
+    # (seconds after the first timestamped line, index into ``requests``), in time order: what
+    # ``load --speed`` replays. Empty without timestamps.
+    schedule: tuple[tuple[float, int], ...] = ()
+
+    @property
+    def span_s(self) -> float:
+        """Logged seconds from the first to the last timestamped request."""
+        return self.schedule[-1][0] if self.schedule else 0.0
+
+    def replay(self, speed: float) -> tuple[tuple[tuple[float, int], ...], float]:
+        """The schedule at ``speed`` times the logged rate, and the period after which it repeats
+        (the span plus one mean gap, so the loop keeps the logged rate across its seam)."""
+        n = len(self.schedule)
+        if n < 2 or self.span_s <= 0:
+            raise ConfigError("access log: --speed needs at least two requests with distinct timestamps")
+        period = self.span_s * n / (n - 1)
+        return tuple((t / speed, i) for t, i in self.schedule), period / speed
 
 
 def parse_line(line: str) -> LogEntry | None:
@@ -106,7 +123,7 @@ def build_mix(lines: Iterable[str], *, body: str | None = None, headers: Mapping
     """Templates weighted by how often each (method, path) was logged. 4xx lines are kept (real
     traffic includes them); 5xx lines are skipped, since replaying an outage measures nothing."""
     counts: Counter[tuple[str, str]] = Counter()
-    times: list[float] = []
+    timed: list[tuple[float, tuple[str, str]]] = []
     total = skipped = 0
     for line in lines:
         if not line.strip():
@@ -119,7 +136,7 @@ def build_mix(lines: Iterable[str], *, body: str | None = None, headers: Mapping
             continue
         counts[(entry.method, path)] += 1
         if entry.time is not None:
-            times.append(entry.time)
+            timed.append((entry.time, (entry.method, path)))
     if not counts:
         raise ConfigError(f"access log: none of {total} line(s) is a uvicorn, combined (nginx/Apache) or "
                           "JSON access line")
@@ -132,7 +149,10 @@ def build_mix(lines: Iterable[str], *, body: str | None = None, headers: Mapping
                         body if method in writes else None, float(n))
         for (method, path), n in counts.most_common(MAX_OPERATIONS)
     )
-    span = (max(times) - min(times)) if len(times) > 1 else 0.0
-    rate = len(times) / span if span > 0 else None
+    timed.sort(key=lambda e: e[0])
+    span = (timed[-1][0] - timed[0][0]) if len(timed) > 1 else 0.0
+    rate = len(timed) / span if span > 0 else None
     bodiless = tuple(sorted({t.name for t in out if t.method in writes})) if body is None else ()
-    return TrafficMix(out, total, skipped, rate, bodiless)
+    index = {key: i for i, (key, _) in enumerate(counts.most_common(MAX_OPERATIONS))}
+    schedule = tuple((t - timed[0][0], index[key]) for t, key in timed if key in index)
+    return TrafficMix(out, total, skipped, rate, bodiless, schedule)

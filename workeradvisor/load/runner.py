@@ -27,6 +27,7 @@ from workeradvisor import deathwatch, procs
 from workeradvisor.errors import TargetError, UsageError, WorkerAdvisorError
 from workeradvisor.load.child import child_argv
 from workeradvisor.load.generator import new_histogram
+from workeradvisor.load.opstats import merge_operations
 from workeradvisor.load.spec import RequestPlan
 from workeradvisor.models.load import ErrorCounts, LatencySummary, ServerMetrics, StageResult
 from workeradvisor.procstat import ProcessSampler, host_cpu_times
@@ -121,8 +122,15 @@ def run_stage(
     processes: int | None = None,
     server_pid: int | None = None,
     progress: Callable[[StageProgress], None] | None = None,
+    schedule: tuple[tuple[float, int], ...] = (),
+    schedule_period_s: float = 0.0,
+    connect_stagger_s: float | None = None,
 ) -> StageResult:
-    """Closed loop with ``ccu`` virtual users, or open loop at ``rate`` req/s (``ccu`` = connection cap).
+    """Closed loop with ``ccu`` virtual users, or open loop at ``rate`` req/s (``ccu`` = connection cap);
+    with ``schedule`` ((offset s, template index) pairs, ``rate`` their mean rate) an open-loop replay,
+    repeated every ``schedule_period_s`` (0: once). Processes take every n-th scheduled request.
+    ``connect_stagger_s``: seconds between closed-loop users' first connections (None: the generator's
+    default, spread over half the warm-up; see ``Generator.stagger_s``).
 
     Raises ``LoadInterrupted`` (a KeyboardInterrupt) carrying the partial stage on Ctrl-C.
     """
@@ -155,7 +163,9 @@ def run_stage(
         for i, (vus, reqs) in enumerate(zip(_split(conns, n), _split(budget, n), strict=True)):
             cfg = {"plan": plan.to_dict(), "connect_host": connect_to, "mode": "rate" if rate else "ccu", "vus": vus,
                    "rate": (rate / n) if rate else None, "warmup_s": warmup_s, "duration_s": duration_s,
-                   "timeout_s": timeout_s, "max_requests": max(1, reqs), "index": i, "stride": n, "seed": None}
+                   "timeout_s": timeout_s, "max_requests": max(1, reqs), "index": i, "stride": n, "seed": None,
+                   "schedule": list(schedule[i::n]), "schedule_period_s": schedule_period_s,
+                   "connect_stagger_s": connect_stagger_s}
             with tempfile.NamedTemporaryFile("w", prefix=deathwatch.temp_prefix("load"), suffix=".json",
                                              delete=False) as fh:
                 json.dump(cfg, fh)
@@ -290,6 +300,7 @@ def merge_results(results: list[dict[str, Any]], *, ccu: int | None, rate: float
         generator_cpu_percent=round(cpu_pct, 1), host_cpu_idle_percent=round(max(0.0, host_idle), 1),
         generator_bound=bound, generator_bound_reason=reason, partial=partial,
         generator_processes=len(results), requests_sent=sum(int(r.get("sent", 0)) for r in results),
+        operations=merge_operations(results, sum(windows) / len(windows) if windows else 0.0),
     )
 
 

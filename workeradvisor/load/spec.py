@@ -206,10 +206,17 @@ class RequestSource:
 
         return _PLACEHOLDER.sub(sub, text)
 
-    def next(self) -> bytes:
+    def pick(self) -> int:
+        """The next template's index, by weight (the generator counts per operation from it)."""
         if len(self._makers) == 1:
-            return self._makers[0]()
-        return self._makers[bisect_right(self._cum, self._rng.random() * self._total)]()
+            return 0
+        return min(bisect_right(self._cum, self._rng.random() * self._total), len(self._makers) - 1)
+
+    def render_index(self, index: int) -> bytes:
+        return self._makers[index]()
+
+    def next(self) -> bytes:
+        return self._makers[self.pick()]()
 
 
 def encode_request(method: str, path: str, fixed_headers: str, body: str | None) -> bytes:

@@ -69,6 +69,40 @@ class ServerMetrics:
     memory_note: str = ""  # e.g. why USS/PSS are missing ("RSS only")
 
 
+STICKY_SHARE = 0.85  # one worker doing this share of the workers' CPU: the others were idle
+STICKY_MIN_CPU = 10.0  # % of a core, summed over workers: below it the stage was too light to tell
+
+
+@dataclass(frozen=True)
+class OperationStats:
+    """One operation of the request mix (a request template's name) within one stage: completed
+    responses by status, failures after sending, latency percentiles (ms) measured like the stage's."""
+
+    name: str  # "POST /quotes"
+    requests: int  # completed responses, any status
+    statuses: tuple[tuple[int, int], ...] = ()  # (status code, count), ascending
+    timeouts: int = 0
+    read_errors: int = 0
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    mean_ms: float = 0.0
+    rps: float = 0.0
+
+    @property
+    def ok(self) -> int:
+        """2xx and 3xx answers."""
+        return sum(n for code, n in self.statuses if code < 400)
+
+    @property
+    def attempts(self) -> int:
+        return self.requests + self.timeouts + self.read_errors
+
+    @property
+    def error_fraction(self) -> float:
+        """Failed attempts (4xx, 5xx, timeouts, read errors) over attempts."""
+        return 1.0 - self.ok / self.attempts if self.attempts else 0.0
+
+
 @dataclass(frozen=True)
 class StageResult:
     kind: str  # "ccu" | "rate"
@@ -89,6 +123,22 @@ class StageResult:
     stopped_reason: str = ""  # e.g. "p99 1200 ms > 1000 ms"
     generator_processes: int = 1
     requests_sent: int = 0  # every request written, warm-up included (what --max-requests caps)
+    operations: tuple[OperationStats, ...] = ()  # per request-template name, most requests first
+
+    def sticky_worker(self) -> tuple[ProcessSample, float] | None:
+        """The worker that did nearly all the workers' CPU (and that share) while the others idled, or None.
+
+        Why: a keep-alive connection stays on the worker that accepted it, and an asyncio server accepts
+        every pending connection at once, so at low CCU all of them can land on one worker of several.
+        Such a stage measures one worker, whatever ``--workers`` says. Needs ``STICKY_MIN_CPU`` (% of a
+        core) of worker CPU so an idle stage is not read as imbalance."""
+        workers = [p for p in self.server.processes if p.role == "worker"] if self.server else []
+        total = sum(p.cpu_percent for p in workers)
+        if len(workers) < 2 or total < STICKY_MIN_CPU:
+            return None
+        top = max(workers, key=lambda p: p.cpu_percent)
+        share = top.cpu_percent / total
+        return (top, share) if share >= STICKY_SHARE else None
 
     @property
     def error_fraction(self) -> float:

@@ -106,11 +106,14 @@ class OperationProfile:
     loop_cpu_s_per_request: float
     mean_latency_ms: float
     weight: float  # share of the mix's requests, 0..1
+    # Loop CPU (+ run-queue wait) per request / latency, as PerRequest's: None in analyses saved before it.
+    request_cpu_ratio: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "requests": self.requests,
                 "loop_cpu_ms_per_request": round(self.loop_cpu_s_per_request * 1000, 3),
-                "mean_latency_ms": round(self.mean_latency_ms, 3), "weight": round(self.weight, 4)}
+                "mean_latency_ms": round(self.mean_latency_ms, 3), "weight": round(self.weight, 4),
+                "request_cpu_ratio": round(self.request_cpu_ratio, 4) if self.request_cpu_ratio is not None else None}
 
 
 def loop_cpu_shares(ops: tuple[OperationProfile, ...]) -> dict[str, float]:

@@ -316,7 +316,7 @@ def _per_operation(pid: int, base_url: str, settings: PipelineSettings, state: P
             state.notes.append(f"per-operation breakdown: {name} completed no request alone")
             continue
         state.operations.append(OperationProfile(name, pr.requests, pr.loop_cpu_s_per_request, pr.mean_latency_ms,
-                                                 weights[name] / total))
+                                                 weights[name] / total, pr.request_cpu_ratio))
         events.note(f"{name}: {pr.loop_cpu_s_per_request * 1000:.1f} ms loop CPU per "
                     f"{pr.mean_latency_ms:.1f} ms request")
 
@@ -370,7 +370,8 @@ def run_pipeline(settings: PipelineSettings, env: Environment, events: Events | 
     profile = merge_profiles(state.profiles)
     noise = max(state.noise, key=lambda n: (n.other_cpu_percent, n.steal_percent), default=None)
     analysis = analyze_results(state.scan, profile, tuple(state.loads), env, settings.options, settings.tree,
-                               settings.downstream, start_error=state.start_error, trials=state.trials, noise=noise)
+                               settings.downstream, start_error=state.start_error, trials=state.trials, noise=noise,
+                               operations=tuple(state.operations))
     elapsed = time.monotonic() - start
     notes = [*state.notes, f"analyze ran for {elapsed:.0f} s"]
     if state.paths:

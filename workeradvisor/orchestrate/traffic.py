@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import yaml
 
-from workeradvisor.errors import ConfigError
+from workeradvisor.errors import ConfigError, UsageError
+from workeradvisor.load.accesslog import TrafficMix
 from workeradvisor.load.accesslog import build_mix as access_log_mix
 from workeradvisor.load.openapi import DEFAULT_METHODS, Sender, build_mix, harvest_ids, operations, probe
 from workeradvisor.load.schemadata import SchemaData
@@ -36,6 +37,7 @@ class Traffic:
 
     requests: tuple[RequestTemplate, ...]
     notes: tuple[str, ...]
+    log: TrafficMix | None = field(default=None, compare=False)  # an access log's mix: its replay schedule
 
 
 def _parse_document(text: str, where: str) -> dict[str, Any]:
@@ -121,4 +123,40 @@ def access_log_traffic(path: str, body: str | None = None, headers: dict[str, st
              f"{mix.lines - mix.skipped} logged request(s) ({mix.skipped} line(s) skipped)"]
     if mix.without_body:
         notes.append(f"replayed without a body (access logs do not record them): {', '.join(mix.without_body)}")
-    return Traffic(mix.requests, tuple(notes))
+    return Traffic(mix.requests, tuple(notes), mix)
+
+
+def method_list(text: str) -> tuple[str, ...]:
+    """``--methods GET,POST``: the OpenAPI operations to load (DELETE only when named)."""
+    methods = tuple(m.strip().upper() for m in text.split(",") if m.strip())
+    if not methods or any(m not in ("GET", "POST", "PUT", "PATCH", "DELETE") for m in methods):
+        raise UsageError(f"--methods {text!r}: expected some of GET,POST,PUT,PATCH,DELETE")
+    return methods
+
+
+def check_traffic_options(spec: str | None, openapi: str | None, access_log: str | None, speed: float | None,
+                          rate: float | None) -> None:
+    """``load``'s traffic sources exclude each other; ``--speed`` replays an access log and is its own rate."""
+    given = [f for f, v in (("--requests", spec), ("--openapi", openapi), ("--access-log", access_log)) if v]
+    if len(given) > 1:
+        raise UsageError(f"give one of {', '.join(given)}, not several")
+    if speed is not None:
+        if not access_log:
+            raise UsageError("--speed replays an access log: add --access-log FILE")
+        if rate is not None:
+            raise UsageError("--speed sets the rate (the log's, times X): drop --rate")
+        if not 0 < speed <= 1000:
+            raise UsageError("--speed must be > 0 and at most 1000")
+
+
+def chosen_traffic(url: str, openapi: str | None, access_log: str | None, methods: Sequence[str],
+                   headers: dict[str, str], json_body: str | None) -> Traffic | None:
+    """The mix ``load`` sends when it comes from a document or a log (None: the URL/spec's requests).
+    The target was validated (loopback unless --allow-remote) before this probes it."""
+    if access_log:
+        return access_log_traffic(access_log, body=json_body, headers=headers)
+    if openapi:
+        found = openapi_traffic(url.rstrip("/"), openapi, methods, headers)
+        assert found is not None  # an explicit document either parses or raises ConfigError
+        return found
+    return None

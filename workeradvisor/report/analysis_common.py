@@ -5,6 +5,7 @@ from __future__ import annotations
 from workeradvisor.models.decision import Analysis, CompareRow, Environment
 from workeradvisor.models.load import LoadResult
 from workeradvisor.models.profile import loop_cpu_shares
+from workeradvisor.report.load_text import operation_cells, operations_stage, stage_label
 
 # (metric, label) in the order the evidence section shows them; unmeasured ones are skipped.
 EVIDENCE: tuple[tuple[str, str], ...] = (
@@ -25,6 +26,8 @@ EVIDENCE: tuple[tuple[str, str], ...] = (
     ("latency_growth", "p50 growth across the ladder"),
     ("rps_scaling", "RPS growth / CCU growth"),
     ("generator_bound_stages", "generator-bound stages"),
+    ("mix_request_cpu_ratio", "request CPU ratio of the whole mix"),
+    ("dominant_operation_loop_share", "loop CPU of the dominant operation"),
     ("scale_rps_gain", "RPS gain of more workers"),
 )
 
@@ -107,7 +110,7 @@ NOT_MEASURED = "predicted, not measured"  # attach: no restarts, other counts co
 COMPARE_HEADERS = ["workers", "RPS", "p99", "CPU %", "memory", "gain vs fewest"]
 
 
-OPERATION_HEADERS = ("operation", "weight", "loop CPU / request", "latency (1 CCU)", "share of loop CPU")
+OPERATION_HEADERS = ("operation", "weight", "loop CPU / request", "latency (1 CCU)", "CPU ratio", "share of loop CPU")
 
 
 def operation_rows(analysis: Analysis) -> list[list[str]]:
@@ -115,7 +118,8 @@ def operation_rows(analysis: Analysis) -> list[list[str]]:
     shares = loop_cpu_shares(analysis.operations)
     ops = sorted(analysis.operations, key=lambda o: -shares[o.name])
     return [[o.name, f"{o.weight:.0%}", f"{o.loop_cpu_s_per_request * 1000:.1f} ms", f"{o.mean_latency_ms:.1f} ms",
-             f"{shares[o.name]:.0%}"] for o in ops]
+             f"{o.request_cpu_ratio:.2f}" if o.request_cpu_ratio is not None else "-", f"{shares[o.name]:.0%}"]
+            for o in ops]
 
 
 def heaviest_operation(analysis: Analysis) -> str | None:
@@ -126,3 +130,19 @@ def heaviest_operation(analysis: Analysis) -> str | None:
     top = max(analysis.operations, key=lambda o: shares[o.name])
     return (f"{top.name}: {top.loop_cpu_s_per_request * 1000:.1f} ms loop CPU per request — "
             f"{shares[top.name]:.0%} of the loop's CPU at the mix's weights")
+
+
+LOAD_OPERATION_HEADERS = ["operation", "requests", "RPS", "p50 ms", "p99 ms", "2xx/3xx", "failures"]
+
+
+def load_operation_table(analysis: Analysis) -> tuple[str, list[list[str]]] | None:
+    """(title, rows) of the per-operation figures under load: the fewest-workers run's top stage (the
+    stage the load rules read), when its mix had several operations; None otherwise."""
+    runs = sorted((x for x in analysis.load if any(s.operations for s in x.stages)), key=workers_of)
+    if not runs:
+        return None
+    top = operations_stage(runs[0])
+    if top is None or len(top.operations) < 2:
+        return None
+    title = f"Per operation under load ({stage_label(top)}, {workers_of(runs[0])} worker(s))"
+    return title, [[str(c) for c in operation_cells(o)] for o in top.operations]

@@ -10,6 +10,7 @@ from workeradvisor.models.decision import Analysis
 from workeradvisor.models.load import LoadResult
 from workeradvisor.report.analysis_common import (
     COMPARE_HEADERS,
+    LOAD_OPERATION_HEADERS,
     NOT_MEASURED,
     OPERATION_HEADERS,
     compare_cells,
@@ -17,6 +18,7 @@ from workeradvisor.report.analysis_common import (
     evidence_rows,
     fmt_value,
     heaviest_operation,
+    load_operation_table,
     operation_rows,
     values_text,
     workers_of,
@@ -128,6 +130,9 @@ def render(analysis: Analysis) -> str:
     if analysis.operations:
         out += ["## Per operation", "", f"Each operation alone at 1 CCU. Heaviest: {heaviest_operation(analysis)}.",
                 ""] + _table(list(OPERATION_HEADERS), operation_rows(analysis))
+    under_load = load_operation_table(analysis)
+    if under_load is not None:
+        out += [f"## {under_load[0]}", ""] + _table(LOAD_OPERATION_HEADERS, under_load[1])
     if rec.gain_tests:
         out += ["## Worker comparison (paired interleaved trials, 90% intervals)", ""]
         out += _table(GAIN_HEADERS, [gain_cells(t) for t in rec.gain_tests])

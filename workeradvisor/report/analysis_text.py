@@ -10,6 +10,7 @@ from rich.text import Text
 from workeradvisor.models.decision import Analysis
 from workeradvisor.report.analysis_common import (
     COMPARE_HEADERS,
+    LOAD_OPERATION_HEADERS,
     NOT_MEASURED,
     OPERATION_HEADERS,
     compare_cells,
@@ -17,6 +18,7 @@ from workeradvisor.report.analysis_common import (
     evidence_rows,
     fmt_value,
     heaviest_operation,
+    load_operation_table,
     operation_rows,
     values_text,
 )
@@ -138,6 +140,11 @@ def _print(analysis: Analysis, console: Console) -> None:
                 for h in OPERATION_HEADERS]
         print_table(console, "Per operation (each alone at 1 CCU)", cols, [list(r) for r in operation_rows(analysis)])
         console.print(Text(f"heaviest: {heaviest_operation(analysis)}"), highlight=False)
+    under_load = load_operation_table(analysis)
+    if under_load is not None:
+        cols = [Col(h, 1 if h == "operation" else 0, "left" if h in ("operation", "failures") else "right")
+                for h in LOAD_OPERATION_HEADERS]
+        print_table(console, under_load[0], cols, [list(r) for r in under_load[1]])
     _gains(analysis, console)
     if rec.host_noise is not None:
         labelled(console, Text("host:", "dim"), Text(noise_line(rec.host_noise), "dim"))

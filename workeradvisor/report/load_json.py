@@ -44,6 +44,10 @@ def stage_dict(s: StageResult) -> dict[str, Any]:
         "generator_bound_reason": s.generator_bound_reason,
         "partial": s.partial,
         "stopped_reason": s.stopped_reason,
+        "operations": [{"name": o.name, "requests": o.requests, "rps": o.rps,
+                        "statuses": {str(code): n for code, n in o.statuses}, "timeouts": o.timeouts,
+                        "read_errors": o.read_errors, "ok": o.ok, "error_fraction": round(o.error_fraction, 6),
+                        "p50_ms": o.p50_ms, "p99_ms": o.p99_ms, "mean_ms": o.mean_ms} for o in s.operations],
     }
 
 

@@ -3,8 +3,30 @@
 from __future__ import annotations
 
 from workeradvisor.models.load import LoadResult
-from workeradvisor.report.load_text import error_text, ms_cell, stage_label, summary_lines, trust_text
+from workeradvisor.report.load_text import (
+    error_text,
+    ms_cell,
+    operation_cells,
+    operations_stage,
+    operations_title,
+    stage_label,
+    summary_lines,
+    trust_text,
+)
 from workeradvisor.report.mermaid import xychart
+
+
+def operations_markdown(result: LoadResult) -> list[str]:
+    """The per-operation table of the top stage (none for a single-operation mix), then a blank line."""
+    top = operations_stage(result)
+    if top is None or len(top.operations) < 2:
+        return []
+    out = [f"**{operations_title(top)}**", "", "| operation | requests | RPS | p50 ms | p99 ms | 2xx/3xx | failures |",
+           "|---|---:|---:|---:|---:|---:|---|"]
+    for o in top.operations:
+        cells = [str(c).replace("|", "\\|") for c in operation_cells(o)]
+        out.append("| " + " | ".join(cells) + " |")
+    return [*out, ""]
 
 
 def render(result: LoadResult) -> str:
@@ -21,6 +43,7 @@ def render(result: LoadResult) -> str:
                    f"| {f'{s.generator_cpu_percent:.0f}' if own else '-'} "
                    f"| {f'{s.host_cpu_idle_percent:.0f}' if own else '-'} | {trust_text(s)} |")
     out.append("")
+    out.extend(operations_markdown(result))
     for line in summary_lines(result):
         out.append(f"- {line}")
     ladder = [s for s in result.stages if s.kind == "ccu" and s.ccu is not None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from workeradvisor.models.load import LoadResult, ProcessSample, StageResult
+from workeradvisor.models.load import LoadResult, OperationStats, ProcessSample, StageResult
 from workeradvisor.report.text_fit import Cell, Col, print_table, report_console
 
 FILE_WIDTH = 160  # into a pipe or a file every column fits
@@ -88,6 +88,55 @@ def row_cells(result: LoadResult, s: StageResult) -> list[Cell]:
     ]
 
 
+OPERATION_COLUMNS: tuple[Col, ...] = (
+    Col("operation", 0, "left"),
+    Col("requests", 0, "right", wrap=False),
+    Col("RPS", 2, "right", wrap=False),
+    Col("p50 ms", 1, "right", wrap=False),
+    Col("p99 ms", 0, "right", wrap=False),
+    Col("2xx/3xx", 0, "right", wrap=False),
+    Col("failures", 0),
+)
+
+
+def operations_stage(result: LoadResult) -> StageResult | None:
+    """The stage whose per-operation table the reports show: the heaviest trusted stage that has one
+    (the peak of the ladder, where a slow or failing operation shows most), else the last that has one."""
+    with_ops = [s for s in result.stages if s.operations]
+    trusted = [s for s in with_ops if not s.generator_bound and not s.partial]
+    pool = trusted or with_ops
+    return max(pool, key=lambda s: (s.rps, s.ccu or 0)) if pool else None
+
+
+def failure_text(o: OperationStats) -> str:
+    """e.g. "12 (422 x10, 2 timeout)"; "0" when every attempt got a 2xx/3xx."""
+    parts = [f"{code} x{n}" for code, n in o.statuses if code >= 400]
+    parts += [f"{n} {k}" for k, n in (("timeout", o.timeouts), ("read", o.read_errors)) if n]
+    failed = o.attempts - o.ok
+    return f"{failed} ({', '.join(parts)})" if failed else "0"
+
+
+def operation_cells(o: OperationStats) -> list[Cell]:
+    ok = f"{o.ok / o.attempts:.0%}" if o.attempts else "-"
+    return [o.name, f"{o.requests:,}", f"{o.rps:,.1f}", ms_cell(o.p50_ms), ms_cell(o.p99_ms), ok, failure_text(o)]
+
+
+def operations_title(s: StageResult) -> str:
+    return f"Operations at {stage_label(s)}"
+
+
+def sticky_text(s: StageResult) -> str:
+    """The keep-alive stickiness note for a stage where one worker of several did the work, with the fix."""
+    found = s.sticky_worker()
+    if found is None:
+        return ""
+    top, share = found
+    others = sum(1 for p in (s.server.processes if s.server else ()) if p.role == "worker") - 1
+    return (f"{stage_label(s)}: worker {top.pid} did {share:.0%} of the workers' CPU while the other {others} idled: "
+            "keep-alive connections stay on the worker that accepted them, so this stage measured one worker. "
+            "Load with more connections than workers (a higher --ccu), or a client that opens new connections")
+
+
 def title(result: LoadResult) -> str:
     return f"Load: {result.target or 'imported results'} ({result.source})"
 
@@ -103,6 +152,9 @@ def summary_lines(result: LoadResult) -> list[str]:
         lines.append(f"Knee: last healthy ccu {healthy if healthy is not None else 'none'}, "
                      f"first saturated ccu {result.knee_first_saturated_ccu}")
     for s in result.stages:
+        sticky = sticky_text(s)
+        if sticky:
+            lines.append(sticky)
         if s.generator_bound:
             lines.append(f"{stage_label(s)} is untrustworthy (generator-bound: {s.generator_bound_reason})")
         if s.server:
@@ -124,6 +176,11 @@ def render(result: LoadResult, console: Console | None = None) -> str:
     rows = [row_cells(result, s) for s in result.stages]
     with console.capture() as cap:
         print_table(console, title(result), list(COLUMNS), rows, [_row_style(s) for s in result.stages])
+        top = operations_stage(result)
+        if top is not None and len(top.operations) > 1:
+            op_rows = [operation_cells(o) for o in top.operations]
+            print_table(console, operations_title(top), list(OPERATION_COLUMNS), op_rows,
+                        ["red" if o.error_fraction > 0.5 else None for o in top.operations])
         for line in summary_lines(result):
             console.print(Text(line), highlight=False)
     return cap.get()

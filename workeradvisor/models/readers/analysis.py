@@ -143,7 +143,9 @@ def recommendation_from_dict(d: Mapping[str, Any]) -> Recommendation:
 
 def _operation(o: Mapping[str, Any]) -> OperationProfile:
     return OperationProfile(str(o["name"]), int(o.get("requests", 0)), float(o["loop_cpu_ms_per_request"]) / 1000,
-                            float(o.get("mean_latency_ms", 0.0)), float(o.get("weight", 0.0)))
+                            float(o.get("mean_latency_ms", 0.0)), float(o.get("weight", 0.0)),
+                            float(o["request_cpu_ratio"]) if isinstance(o.get("request_cpu_ratio"), int | float)
+                            else None)
 
 
 def analysis_from_dict(data: Any, source: str = "analysis") -> Analysis:

@@ -19,6 +19,7 @@ from workeradvisor.models.load import (
     ErrorCounts,
     LatencySummary,
     LoadResult,
+    OperationStats,
     ProcessSample,
     ServerMetrics,
     StageResult,
@@ -203,6 +204,18 @@ def profile_from_dict(data: Any, source: str = "profile") -> ProfileResult:
 # --- load (docs/load.md, workeradvisor.load/1) ---
 
 
+def _status_pairs(v: Any) -> tuple[tuple[int, int], ...]:
+    pairs = _map(v)
+    return tuple(sorted((int(k), int(n)) for k, n in pairs.items()
+                        if str(k).isdigit() and isinstance(n, int) and not isinstance(n, bool)))
+
+
+def _operation(o: Obj) -> OperationStats:
+    return OperationStats(str(o.get("name", "")), _i(o, "requests"), _status_pairs(o.get("statuses")),
+                          _i(o, "timeouts"), _i(o, "read_errors"), _opt_f(o, "p50_ms"), _opt_f(o, "p99_ms"),
+                          _f(o, "mean_ms"), _f(o, "rps"))
+
+
 def _stage(s: Obj) -> StageResult:
     lat = _map(s.get("latency_ms"))
     err = _map(s.get("errors"))
@@ -240,6 +253,8 @@ def _stage(s: Obj) -> StageResult:
         partial=bool(s.get("partial", False)),
         stopped_reason=str(s.get("stopped_reason", "")),
         generator_processes=_i(gen, "processes", 1),
+        requests_sent=_i(s, "requests_sent"),
+        operations=tuple(_operation(o) for o in _list(s.get("operations")) if isinstance(o, Mapping)),
     )
 
 
