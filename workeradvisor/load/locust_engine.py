@@ -101,11 +101,13 @@ def target_url(plan: RequestPlan) -> str:
 class _Run:
     """One Locust run's files and processes; everything here is ours to remove and stop."""
 
-    def __init__(self) -> None:
-        fd, lf = tempfile.mkstemp(prefix=deathwatch.temp_prefix("load"), suffix="_locustfile.py")
-        os.close(fd)
-        self.locustfile = lf
-        self.prefix = lf[: -len("_locustfile.py")]
+    def __init__(self, prefix: str | None = None) -> None:
+        if prefix is None:  # a fresh temporary name the watchdog removes if we die (deathwatch)
+            fd, lf = tempfile.mkstemp(prefix=deathwatch.temp_prefix("load"), suffix="_locustfile.py")
+            os.close(fd)
+            prefix = lf[: -len("_locustfile.py")]
+        self.prefix = prefix
+        self.locustfile = prefix + "_locustfile.py"
         self.out = self.prefix + "_master.out"
         self.err = self.prefix + "_master.err"
         self.master: subprocess.Popen[bytes] | None = None
@@ -235,9 +237,9 @@ def run_locust_stage(plan: RequestPlan, *, ccu: int, duration_s: float, warmup_s
                 if cpu is not None and host1 is None and "window-end" in seen:
                     cpu.close()
                     host1, server = host_cpu_times(), sampler.stop() if sampler else None
-                if progress is not None and cpu is not None:  # the window's clock: warm-up done at "measure"
-                    elapsed = min(warmup_s + time.monotonic() - cpu.t0, run_s - 0.01) if host1 is None else run_s
-                    progress(_progress(run, label, elapsed, run_s, host1 is None))
+                if progress is not None and cpu is not None and host1 is None:  # the clock starts at "measure"
+                    elapsed = min(warmup_s + time.monotonic() - cpu.t0, run_s - 0.01)
+                    progress(_progress(run, label, elapsed, run_s, True))
                 if time.monotonic() > deadline:
                     raise WorkerAdvisorError(f"Locust did not finish a {run_s:g} s stage in time; "
                                              f"master: {_last_line(run.err)}", exit_code=3)
@@ -255,6 +257,9 @@ def run_locust_stage(plan: RequestPlan, *, ccu: int, duration_s: float, warmup_s
     if stage is None:
         raise LoadInterrupted(None)
     stage = _with_measurements(stage, cpu, (host0, host1), server, len(run.all_procs()))
+    if progress is not None:
+        progress(StageProgress(f"ccu {ccu} (locust)", run_s, run_s, True, stage.requests, stage.rps,
+                               stage.latency_ms.p99 or 0.0, stage.errors.total))
     if interrupted:
         raise LoadInterrupted(stage)
     return stage
