@@ -249,6 +249,9 @@ def run_locust_stage(plan: RequestPlan, *, ccu: int, duration_s: float, warmup_s
         if cpu is not None and host1 is None:
             cpu.close()
             host1, server = host_cpu_times(), sampler.stop() if sampler else None
+        code = run.master.poll()
+        if code and not interrupted:
+            raise WorkerAdvisorError(f"the Locust master failed (exit {code}): {_last_line(run.err)}", exit_code=3)
         stage = _read_stage(run, ccu, interrupted)
     finally:
         if sampler is not None and host1 is None:
