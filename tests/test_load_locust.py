@@ -79,13 +79,15 @@ def test_missing_locust_is_exit_5_naming_the_install_command(monkeypatch: pytest
 
 
 def test_generated_locustfile_is_valid_python_with_literal_values() -> None:
-    plan = build_plan("http://127.0.0.1:9/", spec_file=None, headers={"X-Token": "a'b\"c"})
-    text = render_locustfile(plan) + measured_window_hook(warmup_s=0.5, run_s=2.5, timeout_s=3)
+    plan = build_plan("http://localhost:9/", spec_file=None, headers={"X-Token": "a'b\"c"})
+    text = render_locustfile(plan) + measured_window_hook(warmup_s=0.5, run_s=2.5, timeout_s=3,
+                                                          host_header=plan.host_header)
     tree = ast.parse(text)
     assigned = {t.id: ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
                 for t in n.targets if isinstance(t, ast.Name) and t.id in ("WARMUP_S", "RUN_S", "FINAL_WAIT_S")}
     assert assigned["WARMUP_S"] == 0.5 and assigned["RUN_S"] == 2.5 and assigned["FINAL_WAIT_S"] == 5.0
     assert "SpecUser.network_timeout = 3.0" in text and "'X-Token': 'a\\'b\"c'" in text
+    assert "SpecUser.default_headers = {\"Host\": 'localhost:9'}" in text
 
 
 def test_target_url_uses_the_resolved_address_not_the_name() -> None:

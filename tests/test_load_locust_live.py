@@ -14,9 +14,11 @@ import time
 
 import psutil
 import pytest
-from conftest import ROOT, run_cli, still_alive
+from conftest import ROOT, still_alive
 
 from workeradvisor.launch import RunningServer
+from workeradvisor.load import build_plan, run_ladder
+from workeradvisor.report import load_json
 
 pytestmark = pytest.mark.live
 
@@ -60,8 +62,8 @@ def test_locust_engine_two_workers_same_schema_and_nothing_left(server: RunningS
     assert stage["generator"]["processes"] == 3 and stage["generator"]["cpu_percent"] > 0
     assert stage["server"]["total_cpu_percent"] > 0 and stage["latency_ms"]["p99"] > 0
     assert any("engine: Locust, 2 local worker" in n for n in ours["notes"])
-    native = run_cli("load", url, "--ccu", "4", "--stage-seconds", "0.6", "--warmup", "0.2", "--pid",
-                     str(server.pid), "--format", "json", timeout=60)
-    assert native.returncode == 0, native.stderr
-    theirs = json.loads(native.stdout)
+    # The native engine in-process (no second CLI start-up): its JSON through the same renderer.
+    native = run_ladder(build_plan(url), [4], stage_seconds=0.6, warmup_s=0.2, server_pid=server.pid)
+    assert native.stages[0].requests > 0
+    theirs = json.loads(load_json.render(native))
     assert _shape({**ours, "notes": []}) == _shape({**theirs, "notes": []})

@@ -209,7 +209,8 @@ def run_locust_stage(plan: RequestPlan, *, ccu: int, duration_s: float, warmup_s
     run = _Run()
     run_s = warmup_s + duration_s
     Path(run.locustfile).write_text(render_locustfile(plan) + measured_window_hook(
-        warmup_s=warmup_s, run_s=run_s, timeout_s=timeout_s, final_wait_s=FINAL_WAIT_S), encoding="utf-8")
+        warmup_s=warmup_s, run_s=run_s, timeout_s=timeout_s, host_header=plan.host_header,
+        final_wait_s=FINAL_WAIT_S), encoding="utf-8")
     port = opts.bind_port or _free_port(opts.bind_host)
     cpu: _CpuWindow | None = None
     sampler: ProcessSampler | None = None

@@ -29,6 +29,7 @@ RUN_S = {run_s!r}
 FINAL_WAIT_S = {final_wait_s!r}
 SpecUser.network_timeout = {timeout_s!r}
 SpecUser.connection_timeout = {timeout_s!r}
+SpecUser.default_headers = {{"Host": {host_header!r}}}  # we connect to the resolved address, not the name
 _WARM = set()
 _DONE = set()
 
@@ -111,7 +112,9 @@ def _setup(environment, **_kw):
 '''
 
 
-def measured_window_hook(*, warmup_s: float, run_s: float, timeout_s: float, final_wait_s: float = 5.0) -> str:
-    """The hook's source for a stage of ``run_s`` seconds whose first ``warmup_s`` are not measured."""
+def measured_window_hook(*, warmup_s: float, run_s: float, timeout_s: float, host_header: str,
+                         final_wait_s: float = 5.0) -> str:
+    """The hook's source for a stage of ``run_s`` seconds whose first ``warmup_s`` are not measured;
+    ``host_header`` is the Host the native engine sends (the URL's name and port)."""
     return _HOOK.format(warmup_s=float(warmup_s), run_s=float(run_s), timeout_s=float(timeout_s),
-                        final_wait_s=float(final_wait_s))
+                        final_wait_s=float(final_wait_s), host_header=str(host_header))
