@@ -34,6 +34,11 @@ _WARM = set()
 _DONE = set()
 
 
+def _worker_counter(runner):
+    global _COUNTER  # {{counter}} stays unique across workers: each counts in its own billion
+    _COUNTER = itertools.count(runner.worker_index * 1_000_000_000)
+
+
 def _worker_warm(environment, msg, **_kw):
     environment.runner.stats.reset_all()  # warm-up samples never leave this worker
     environment.runner.send_message("workeradvisor_warm")
@@ -109,6 +114,7 @@ def _setup(environment, **_kw):
     elif isinstance(runner, WorkerRunner):
         runner.register_message("workeradvisor_warm_now", _worker_warm)
         runner.register_message("workeradvisor_stop", _worker_stop)
+        events.test_start.add_listener(lambda **_k: _worker_counter(runner))
 '''
 
 
