@@ -87,7 +87,7 @@ def test_generated_locustfile_is_valid_python_with_literal_values() -> None:
                 for t in n.targets if isinstance(t, ast.Name) and t.id in ("WARMUP_S", "RUN_S", "FINAL_WAIT_S")}
     assert assigned["WARMUP_S"] == 0.5 and assigned["RUN_S"] == 2.5 and assigned["FINAL_WAIT_S"] == 5.0
     assert "SpecUser.network_timeout = 3.0" in text and "'X-Token': 'a\\'b\"c'" in text
-    assert "SpecUser.default_headers = {\"Host\": 'localhost:9'}" in text
+    assert "SpecUser.default_headers = {\"Host\": 'localhost:9'}" in text and "SpecUser.insecure = False" in text
 
 
 def test_target_url_uses_the_resolved_address_not_the_name() -> None:

@@ -30,6 +30,7 @@ FINAL_WAIT_S = {final_wait_s!r}
 SpecUser.network_timeout = {timeout_s!r}
 SpecUser.connection_timeout = {timeout_s!r}
 SpecUser.default_headers = {{"Host": {host_header!r}}}  # we connect to the resolved address, not the name
+SpecUser.insecure = False  # verify https certificates, as the native engine does (FastHttpUser's default: no)
 _WARM = set()
 _DONE = set()
 
