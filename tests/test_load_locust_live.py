@@ -6,11 +6,16 @@ must have the native engine's shape, and every Locust process it started must be
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -67,3 +72,30 @@ def test_locust_engine_two_workers_same_schema_and_nothing_left(server: RunningS
     assert native.stages[0].requests > 0
     theirs = json.loads(load_json.render(native))
     assert _shape({**ours, "notes": []}) == _shape({**theirs, "notes": []})
+
+
+def test_ctrl_c_mid_stage_reports_partial_and_stops_every_locust_process(server: RunningServer) -> None:
+    url = server.base_url + "/cpu?ms=1"
+    proc = subprocess.Popen([sys.executable, "-m", "workeradvisor", "load", url, "--engine", "locust",
+                             "--locust-workers", "2", "--ccu", "4,8", "--stage-seconds", "30", "--warmup", "0.2",
+                             "--format", "json"], cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    seen: set[int] = set()
+    marker = os.path.join(tempfile.gettempdir(), f"workeradvisor-load-{proc.pid}-*_master.out")
+    end = time.monotonic() + 45
+    measuring = False
+    while proc.poll() is None and time.monotonic() < end and not measuring:
+        with contextlib.suppress(psutil.Error):
+            seen.update(p.pid for p in psutil.Process(proc.pid).children(recursive=True)
+                        if "locust" in " ".join(p.cmdline()))
+        measuring = any("WORKERADVISOR measure" in Path(f).read_text() for f in glob.glob(marker))
+        time.sleep(0.2)
+    assert measuring, "the Locust stage never started measuring"
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    data = json.loads(out)
+    assert data["interrupted"] is True and data["stages"][0]["partial"] is True
+    assert len(seen) >= 3 and still_alive(seen) == []
+    assert glob.glob(os.path.join(tempfile.gettempdir(), f"workeradvisor-load-{proc.pid}-*")) == []
