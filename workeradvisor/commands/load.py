@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from workeradvisor import procs
 from workeradvisor.commands.progress import StageLine
 from workeradvisor.errors import EXIT_INTERRUPTED, TargetError, UsageError, WorkerAdvisorError
 from workeradvisor.load import LoadInterrupted, build_plan, run_ladder, run_stage
 from workeradvisor.load.importers import import_file
 from workeradvisor.load.ladder import every_stage_failed
+from workeradvisor.load.locust_engine import LocustOptions, check_options, locust_executable
+from workeradvisor.load.locust_ladder import run_locust_ladder
 from workeradvisor.load.locustfile import render_locustfile
 from workeradvisor.load.openapi import DEFAULT_METHODS
 from workeradvisor.load.replay import replay_note, replay_stage
@@ -82,6 +86,14 @@ def load(
                                    "(uvicorn, nginx/Apache combined, JSON lines), weighted by count."),
     speed: float = typer.Option(None, "--speed", help="With --access-log: replay at the logged timestamps, X "
                                 "times as fast (open loop, one stage of --stage-seconds; the log repeats)."),
+    engine: str = typer.Option("native", "--engine", help="native | locust (headless master + local workers; "
+                               "see docs/load-engines.md)."),
+    locust_workers: int = typer.Option(None, "--locust-workers", help="--engine locust: local worker processes "
+                                       "(default: the cores this process may use)."),
+    expect_workers: int = typer.Option(None, "--expect-workers", help="--engine locust: workers in all, the rest "
+                                       "started by you on other machines (default: --locust-workers)."),
+    locust_bind: str = typer.Option("127.0.0.1", "--locust-bind", help="--engine locust: HOST[:PORT] the master "
+                                    "listens on (non-loopback needs --allow-remote)."),
 ) -> None:
     """Load test a server: CCU ladder (closed loop) or constant rate (open loop), or import results."""
     choose(LOAD_FORMATS, fmt)
@@ -106,10 +118,23 @@ def load(
         Path(export_locustfile).write_text(render_locustfile(plan), encoding="utf-8")
         typer.echo(f"wrote {export_locustfile}", err=True)
         return
+    locust_opts = None
+    if engine != "native":
+        locust_opts = locust_options(engine, locust_workers, expect_workers, locust_bind, allow_remote=allow_remote,
+                                     rate=rate, processes=processes, max_requests=max_requests)
+        if speed is not None:
+            raise UsageError("--speed replays a log with the native engine; drop --engine locust")
+    elif locust_workers is not None or expect_workers is not None:
+        raise UsageError("--locust-workers and --expect-workers need --engine locust")
     view = StageLine(Console(stderr=True))
     notes = traffic.notes if traffic is not None else ()
     try:
-        if speed is not None and traffic is not None and traffic.log is not None:
+        if locust_opts is not None:
+            result = run_locust_ladder(plan, ccus, stage_seconds=stage_seconds, warmup_s=warmup, timeout_s=timeout,
+                                       options=locust_opts, stop_on_p99_ms=stop_on_p99, stop_on_errors=stop_on_errors,
+                                       server_pid=pid, progress=view, workers=workers)
+            result = dataclasses.replace(result, notes=(*notes, *result.notes))
+        elif speed is not None and traffic is not None and traffic.log is not None:
             stage = replay_stage(plan, traffic.log, speed, ccu=ccus[0] if ccu != "30,60,100" else None,
                                  duration_s=stage_seconds, warmup_s=warmup, timeout_s=timeout,
                                  max_requests=max_requests, processes=processes, server_pid=pid, progress=view)
@@ -137,6 +162,29 @@ def load(
         view.close()
     _emit(result, fmt, output)
     _fail_if_target_unreachable(result)
+
+
+def locust_options(engine: str, workers: int | None, expect: int | None, bind: str, *, allow_remote: bool,
+                   rate: float | None, processes: int | None, max_requests: int | None) -> LocustOptions:
+    """``--engine locust``'s options, checked before anything starts (exit 2 on a bad combination)."""
+    if engine != "locust":
+        raise UsageError(f"--engine {engine!r}: use native or locust")
+    clash = [flag for flag, value in (("--rate", rate), ("--processes", processes), ("--max-requests", max_requests))
+             if value is not None]
+    if clash:
+        raise UsageError(f"{', '.join(clash)} cannot be used with --engine locust (closed-loop CCU stages only)")
+    m = re.fullmatch(r"\[([^\]]+)\](?::(.*))?|([^:]*)(?::(.*))?|(.*)", bind.strip())
+    assert m is not None  # the last alternative matches anything
+    host = m.group(1) or m.group(3) or m.group(5) or "127.0.0.1"
+    port_text = m.group(2) or m.group(4) or ""
+    if port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536):
+        raise UsageError(f"--locust-bind {bind!r}: expected HOST or HOST:PORT")
+    n = workers if workers is not None else procs.this_process_cpu_count()
+    opts = LocustOptions(workers=n, expect_workers=expect, bind_host=host,
+                         bind_port=int(port_text) if port_text else None)
+    check_options(opts, allow_remote=allow_remote)
+    locust_executable()  # exit 5 with the install command now, not after the first stage's set-up
+    return opts
 
 
 def _fail_if_target_unreachable(result: LoadResult) -> None:
