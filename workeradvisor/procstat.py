@@ -91,6 +91,9 @@ class ProcessSampler:
         self._t1 = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        from workeradvisor.threadstat import ThreadTracker  # here: threadstat reads schedstat through this module
+
+        self._threads = ThreadTracker()  # per-thread CPU and run-queue wait of the workers
 
     def _sample(self) -> None:
         for pid, role in server_pids(self.root_pid):
@@ -106,6 +109,8 @@ class ProcessSampler:
             self._first_cpu.setdefault(pid, cpu)
             self._last_cpu[pid] = cpu
             self._peak_rss[pid] = max(rss, self._peak_rss.get(pid, 0))
+            if role == "worker":
+                self._threads.observe(pid)
         self._t1 = time.monotonic()
 
     def _run(self) -> None:
@@ -138,6 +143,7 @@ class ProcessSampler:
             processes=samples,
             total_cpu_percent=round(sum(s.cpu_percent for s in samples), 2),
             total_rss_bytes=sum(s.rss_bytes for s in samples),
+            threads=self._threads.samples(),
         )
 
 

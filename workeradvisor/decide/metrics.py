@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from workeradvisor.decide.stages import compare_gain, load_workers, stage_worker_cpu, trusted_stages
+from workeradvisor.decide.threads import THREAD_METRICS, thread_metrics
 from workeradvisor.models.decision import Environment
 from workeradvisor.models.load import LoadResult, StageResult
 from workeradvisor.models.profile import ProfileResult, WorkerProfile
@@ -67,6 +68,7 @@ METRICS: dict[str, str] = {
     "scale_gain_high": "upper bound of that interval",
     "trial_best_workers": "worker count the paired trials settle on (move up only while the next count scales)",
     "blocked_share_low": "lower bound of the blocked share's 90% interval (the point value when none)",
+    **THREAD_METRICS,
 }
 
 
@@ -227,6 +229,7 @@ def extract_metrics(
     share, ccu = m["sync_endpoint_share"], m["target_ccu"]
     m["thread_demand"] = float(math.ceil(ccu * share)) if share is not None and ccu is not None else None
     m["refactor_possible"] = 1.0 if options.refactor_possible else 0.0
+    m.update(thread_metrics(loads, env.cores))
     for flag in ("has_scan", "has_profile", "has_load", "has_compare"):
         m[flag] = m[flag] or 0.0
     return m

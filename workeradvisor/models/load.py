@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from workeradvisor.models.threads import ThreadSample
+
 
 @dataclass(frozen=True)
 class LatencySummary:
@@ -53,6 +55,7 @@ class ServerMetrics:
     processes: tuple[ProcessSample, ...]
     total_cpu_percent: float  # sum over processes, 100 = one core
     total_rss_bytes: int
+    threads: tuple[ThreadSample, ...] = ()  # the workers' threads over the stage (models/threads.py)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,9 @@ def stage_dict(s: StageResult) -> dict[str, Any]:
             "processes": [{"pid": p.pid, "role": p.role, "cpu_percent": p.cpu_percent, "rss_bytes": p.rss_bytes}
                           for p in s.server.processes],
         }
+        if s.server.threads:  # the workers' threads over the stage (docs/threads.md)
+            server["threads"] = [{"pid": t.pid, "tid": t.tid, "name": t.name, "cpu_percent": t.cpu_percent,
+                                  "wait_percent": t.wait_percent} for t in s.server.threads]
     return {
         "kind": s.kind,
         "ccu": s.ccu,

@@ -34,6 +34,7 @@ from workeradvisor.models.profile import (
     WorkerProfile,
 )
 from workeradvisor.models.scan import ChainSite, Finding, ScanError, ScanResult, ScanSummary
+from workeradvisor.models.threads import ThreadSample
 
 Obj = Mapping[str, Any]
 
@@ -212,8 +213,11 @@ def _stage(s: Obj) -> StageResult:
             ProcessSample(_i(p, "pid"), str(p.get("role", "worker")), _f(p, "cpu_percent"), _i(p, "rss_bytes"))
             for p in raw
         )
+        threads = tuple(ThreadSample(_i(t, "pid"), _i(t, "tid"), str(t.get("name", "")), _f(t, "cpu_percent"),
+                                     _f(t, "wait_percent"))
+                        for t in _list(srv.get("threads")) if isinstance(t, Mapping))
         server = ServerMetrics(procs, _f(srv, "total_cpu_percent", sum(p.cpu_percent for p in procs)),
-                               _i(srv, "total_rss_bytes", sum(p.rss_bytes for p in procs)))
+                               _i(srv, "total_rss_bytes", sum(p.rss_bytes for p in procs)), threads)
     ccu = s.get("ccu")
     return StageResult(
         kind=str(s.get("kind", "ccu" if ccu is not None else "rate")),
