@@ -22,11 +22,11 @@ from workeradvisor.procs import this_process_cpu_count
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "numpy_threads.py"
 SHORT = ("--ccu", "4", "--stage-seconds", "2", "--warmup", "0.5")
-# Throughput "does not drop": the fix must keep at least this share of the oversubscribed RPS. The two
-# 2 s stages run one after the other on a shared 2-core box, where consecutive stages of the same
-# server differ by up to ~15%; the fix is expected to raise RPS (OpenBLAS threads spin while they wait),
-# so 0.85 fails only on a real drop, never on noise in the fix's favour.
-RPS_KEEP = 0.85
+# Throughput "does not drop": the fix must keep at least this share of the oversubscribed RPS. Measured on
+# the shared 2-core box (load average ~9), four consecutive 2 s stages of one server: 10.5-17.5 RPS with
+# the fix, 4.5-7.0 without, so one stage can sit ~30% below another of the same server by noise alone;
+# the fix's gain was >= 1.5x in every pairing. 0.7 fails on a drop larger than that noise, not on noise.
+RPS_KEEP = 0.7
 
 
 def _actions(doc: dict) -> dict[str, dict]:
