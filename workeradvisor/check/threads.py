@@ -9,7 +9,9 @@ cores). The fix is one setting: ``OMP_NUM_THREADS = cores / workers``.
 from __future__ import annotations
 
 import math
+import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from workeradvisor.check.checks_config import Context
@@ -30,6 +32,7 @@ READS: dict[str, tuple[str, ...]] = {
     "tokenizers": ("TOKENIZERS_PARALLELISM",),
 }
 _ASSIGN = re.compile(r"^[A-Za-z_]\w*=")  # `OMP_NUM_THREADS=2 uvicorn ...` on a command line
+_APP_TARGET = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):[A-Za-z_][\w.]*(?:\(\))?$")  # pkg.mod:app
 _FIX_EXTRA = {
     "torch": "torch.set_num_threads({n})", "sentence_transformers": "torch.set_num_threads({n})",
     "onnxruntime": "SessionOptions.intra_op_num_threads = {n}", "tokenizers": "TOKENIZERS_PARALLELISM=false",
@@ -74,6 +77,40 @@ def _unit_settings(unit: Unit, dockerfiles: dict[str, Unit]) -> dict[str, Settin
     return out
 
 
+def _slash(path: str) -> str:
+    return "/" + path.lstrip("/")
+
+
+def _common(a: str, b: str) -> int:
+    return len(posixpath.commonpath([a, b])) if a.startswith("/") and b.startswith("/") else 0
+
+
+def app_files(unit: Unit, files: list[str]) -> Callable[[str], bool]:
+    """Which Python files belong to the app a unit serves. Only code near the deployment file counts:
+    under the parent of its directory (``deploy/k8s/x.yaml`` -> ``deploy/``, a root file -> the whole
+    tree). There, ``pkg.mod:app`` means everything under the ``pkg/`` holding ``pkg/mod.py`` nearest
+    the deployment file, and ``mod:app`` the directory of ``mod.py``; an app module that is not found
+    means no code to judge; a command naming no app module keeps the whole area."""
+    area = _slash(posixpath.dirname(posixpath.dirname(unit.path)))
+    area = area if area.endswith("/") else area + "/"
+    proc = unit.process
+    module = next((m.group(1) for w in (proc.argv if proc else ()) if (m := _APP_TARGET.match(w))), None)
+    if module is None:
+        return lambda path: _slash(path).startswith(area)
+    parts = module.split(".")
+    tails = ("/" + "/".join(parts) + ".py", "/" + "/".join(parts) + "/__init__.py")
+    roots = []
+    for f in (f for f in map(_slash, files) if f.startswith(area)):
+        tail = next((t for t in tails if f.endswith(t)), None)
+        if tail is not None:  # the directory above the module path, plus the top package (or nothing)
+            base = f[: len(f) - len(tail)]
+            roots.append(f"{base}/{parts[0]}/" if len(parts) > 1 else f"{base}/")
+    here = _slash(unit.path)
+    nearest = max((_common(r, here) for r in roots), default=-1)
+    chosen = [r for r in roots if _common(r, here) == nearest]
+    return lambda path: any(_slash(path).startswith(r) for r in chosen)
+
+
 def effective_threads(library: str, env: dict[str, Setting], code: list[Setting], cores: int) -> Threads | None:
     """Threads one worker's ``library`` runs; None when a setting is not a number we can read."""
     for name in READS[library]:
@@ -103,11 +140,12 @@ def check_native_threads(units: list[Unit], all_units: list[Unit], code: CodeThr
         cpus = unit.cpu_limit if unit.cpu_limit is not None else float(ctx.host_cpus())
         cores = max(1, math.ceil(cpus - 1e-9))
         env = _unit_settings(unit, dockerfiles)
-        counts = [t for lib in sorted(code.libraries) if (t := effective_threads(lib, env, code.settings, cores))]
+        mine = code.within(app_files(unit, code.files))
+        counts = [t for lib in sorted(mine.libraries) if (t := effective_threads(lib, env, mine.settings, cores))]
         worst = max(counts, key=lambda t: (t.count, bool(t.path)), default=None)
         if worst is None or workers * worst.count <= cpus + 1e-9:
             continue
-        findings.append(_finding(unit, worst, workers, cpus, code, ctx))
+        findings.append(_finding(unit, worst, workers, cpus, mine, ctx))
     return findings
 
 

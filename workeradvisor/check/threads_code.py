@@ -7,6 +7,7 @@ compute threads, one per core by default. The code is data here: parsed, never i
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,8 +37,22 @@ class Setting:
 
 @dataclass
 class CodeThreads:
-    libraries: dict[str, tuple[str, int]] = field(default_factory=dict)  # module -> first (path, line)
+    imports: list[tuple[str, str, int]] = field(default_factory=list)  # (native module, path, line)
     settings: list[Setting] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # every .py file read, for scoping to one app
+
+    @property
+    def libraries(self) -> dict[str, tuple[str, int]]:
+        """Native module -> where it is first imported (path, line)."""
+        first: dict[str, tuple[str, int]] = {}
+        for module, path, line in sorted(self.imports, key=lambda i: (i[1], i[2])):
+            first.setdefault(module, (path, line))
+        return first
+
+    def within(self, keep: Callable[[str], bool]) -> CodeThreads:
+        """Only what files that ``keep`` accepts say (the code of one app)."""
+        return CodeThreads([i for i in self.imports if keep(i[1])], [s for s in self.settings if keep(s.path)],
+                           [f for f in self.files if keep(f)])
 
 
 def _literal(node: ast.AST) -> str | None:
@@ -89,11 +104,7 @@ def read_file(path: str, text: str, found: CodeThreads) -> None:
     except (SyntaxError, ValueError):
         return
     for node in ast.walk(tree):
-        for module in _imports(node):
-            line = getattr(node, "lineno", 0)
-            where = found.libraries.get(module)
-            if module in NATIVE_LIBRARIES and (where is None or (path, line) < where):
-                found.libraries[module] = (path, line)
+        found.imports.extend((m, path, getattr(node, "lineno", 0)) for m in _imports(node) if m in NATIVE_LIBRARIES)
         setting = _setting_of(node, path)
         if setting is not None:
             found.settings.append(setting)
@@ -111,6 +122,8 @@ def read_code(root: Path) -> CodeThreads:
             text = read_bounded(path, "python file", MAX_DEPLOYMENT_FILE)
         except InputError:
             continue
+        shown = display_path(path)
+        found.files.append(shown)
         if any(marker in text for marker in _CODE_MARKERS):
-            read_file(display_path(path), text, found)
+            read_file(shown, text, found)
     return found
