@@ -21,6 +21,8 @@ from workeradvisor.load import build_plan, run_ladder
 from workeradvisor.procs import this_process_cpu_count
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "numpy_threads.py"
+# 8 CCU: keep-alive connections stay with the worker that accepted them; at 4 one worker sometimes held
+# nearly all of them and the other's pool idled (docs/threads.md).
 SHORT = ("--ccu", "8", "--stage-seconds", "2", "--warmup", "0.5")
 # Throughput "does not drop": the fix must keep at least this share of the oversubscribed RPS. Measured on
 # the shared 2-core box (load average ~9), four consecutive 2 s stages of one server: 10.5-17.5 RPS with
