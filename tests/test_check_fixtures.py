@@ -37,6 +37,13 @@ CASES = [
     ("rayserve/good", {"ray-serve"}, {"node_cpus": 4.0}),
     ("analysis/disagree", {"compose"}, {"analysis": "analysis.json"}),
     ("analysis/agree", {"compose"}, {"analysis": "analysis.json"}),
+    ("threads/dockerfile_bad", {"dockerfile"}, {}),
+    ("threads/compose_bad", {"compose"}, {}),
+    ("threads/kubernetes_bad", {"kubernetes"}, {}),
+    ("threads/procfile_bad", {"procfile"}, {}),
+    ("threads/code_bad", {"dockerfile"}, {}),
+    ("threads/good", {"dockerfile", "compose", "kubernetes"}, {}),
+    ("threads/monorepo", {"compose"}, {}),  # only the app whose code imports numpy
 ]
 
 

@@ -23,6 +23,7 @@ ROUTES = {
     "telemetry.py": ["/", "/items"],
     "mem0_like/app.py": ["/", "/memories/search", "/chat"],
     "orders_api.py": ["/", "/orders", "/customers/{customer_id}", "/orders/{order_id}"],
+    "numpy_threads.py": ["/", "/similarity"],
 }
 
 

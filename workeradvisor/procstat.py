@@ -134,6 +134,9 @@ class ProcessSampler:
         self._t1 = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        from workeradvisor.threadstat import ThreadTracker  # here: threadstat reads schedstat through this module
+
+        self._threads = ThreadTracker()  # per-thread CPU and run-queue wait of the workers
 
     def _sample(self, final: bool = False) -> None:
         now = time.monotonic()
@@ -153,6 +156,8 @@ class ProcessSampler:
             self._first_cpu.setdefault(pid, cpu)
             self._last_cpu[pid] = cpu
             self._peak_rss[pid] = max(rss, self._peak_rss.get(pid, 0))
+            if role == "worker":
+                self._threads.observe(pid)
             if full:
                 self._read_full(pid)
         self._t1 = time.monotonic()
@@ -193,6 +198,7 @@ class ProcessSampler:
             total_rss_bytes=sum(s.rss_bytes for s in samples),
             total_pss_bytes=sum(p for p in pss if p is not None) if samples and None not in pss else None,
             memory_note=self._memory_note(samples),
+            threads=self._threads.samples(),
         )
 
     def _process(self, pid: int, wall: float) -> ProcessSample:

@@ -15,6 +15,8 @@ from workeradvisor.check.model import ParseProblem, Unit
 from workeradvisor.check.resolve import effective_workers, resolve
 from workeradvisor.check.selection import chosen
 from workeradvisor.check.suppress import drop_suppressed
+from workeradvisor.check.threads import check_native_threads
+from workeradvisor.check.threads_code import read_code
 from workeradvisor.check.units import format_bytes, format_cpus
 from workeradvisor.models.scan import Finding, ScanResult
 from workeradvisor.rulebook import Rule
@@ -170,6 +172,7 @@ def run_check(root: Path, rules: dict[str, Rule], host_cpus: Callable[[], float]
         for check in UNIT_CHECKS:
             findings.extend(check(unit, ctx))
     findings.extend(check_node_capacity(judged, ctx))
+    findings.extend(check_native_threads(judged, units, read_code(root), ctx))
     findings.extend(check_thread_limiter(scan, judged, rules, target_ccu))
     findings.extend(check_default_executor(scan, rules))
     findings.extend(check_analysis(analysis, scan, judged, rules))

@@ -12,8 +12,10 @@ from dataclasses import dataclass, replace
 from workeradvisor.decide.capacity import Capacity, WorkerChoice, thread_tokens
 from workeradvisor.decide.hotcode import HotCode, hot_code, in_project, plain_function, project_files_of
 from workeradvisor.decide.metrics import BLOCKING_PREFIX, BLOCKING_SEVERITIES, PROFILE_SITE_MIN_SHARE, contention
+from workeradvisor.decide.threads import limit_native_threads
 from workeradvisor.models.actions import action_kind, register_action_kind
 from workeradvisor.models.decision import Action, CodeSite, Environment
+from workeradvisor.models.load import LoadResult
 from workeradvisor.models.profile import ProfileResult, stack_text
 from workeradvisor.models.scan import Finding, ScanResult
 
@@ -34,6 +36,7 @@ class ActionContext:
     capacity: Capacity
     choice: WorkerChoice
     downstream: str | None = None
+    loads: tuple[LoadResult, ...] = ()  # the load tests (limit-native-threads reads their per-thread figures)
 
 
 BuilderFn = Callable[["ActionContext"], "Action | None"]  # None: nothing nameable to act on (no action)
@@ -271,3 +274,8 @@ def _build_workers(ctx: ActionContext) -> Action:
 @builds("scale-out")
 def _build_scale_out(ctx: ActionContext) -> Action:
     return scale_out(ctx.choice, ctx.capacity, ctx.env.usable_workers)
+
+
+@builds("limit-native-threads")
+def _build_limit_native_threads(ctx: ActionContext) -> Action | None:
+    return limit_native_threads(ctx.metrics, ctx.loads)

@@ -157,7 +157,7 @@ def decide(
     fix_first = bool(flags.get("fix_first")) or any(
         spec.first is True for k in emitted if (spec := action_kind(k)) is not None)
     choice = choose_workers(result.workers_range, cap, env, fix_first)
-    ctx = ActionContext(scan, profile, metrics, flags, tree.thresholds, env, cap, choice, downstream)
+    ctx = ActionContext(scan, profile, metrics, flags, tree.thresholds, env, cap, choice, downstream, loads)
     extra = ["keep"] + (["scale-out"] if choice.replicas_needed and choice.replicas_needed > 1 else [])
     acts = [a for kind in [*emitted, *extra] if (a := _build(kind, ctx)) is not None]  # keep: or scale-workers
     acts.sort(key=_order)

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from workeradvisor.decide.stages import compare_gain, load_workers, stage_worker_cpu, trusted_stages
+from workeradvisor.decide.threads import THREAD_METRICS, thread_metrics
 from workeradvisor.models.decision import Environment
 from workeradvisor.models.load import LoadResult, StageResult
 from workeradvisor.models.profile import ProfileResult, WorkerProfile
@@ -72,6 +73,7 @@ METRICS: dict[str, str] = {
                              "request_cpu_ratio)",
     "dominant_operation_loop_share": "loop-CPU share of the operation that drives request_cpu_ratio (None: none "
                                 "reaches dominant_operation_share)",
+    **THREAD_METRICS,
 }
 
 
@@ -232,6 +234,7 @@ def extract_metrics(
     share, ccu = m["sync_endpoint_share"], m["target_ccu"]
     m["thread_demand"] = float(math.ceil(ccu * share)) if share is not None and ccu is not None else None
     m["refactor_possible"] = 1.0 if options.refactor_possible else 0.0
+    m.update(thread_metrics(loads, env.cores))
     for flag in ("has_scan", "has_profile", "has_load", "has_compare"):
         m[flag] = m[flag] or 0.0
     return m

@@ -75,6 +75,8 @@ for _spec in (
     ActionKind("fix-idle-cpu", 10, "remove CPU the server burns with no traffic", first="idle_overhead"),
     ActionKind("fix-blocking", 20, "replace or offload blocking calls on the event loop", first=True),
     ActionKind("offload-process-pool", 30, "move CPU-heavy work to a ProcessPoolExecutor"),
+    ActionKind("limit-native-threads", 25, "give each worker cores / workers native compute threads (OMP_NUM_THREADS)",
+               first="threads_oversubscribed"),
     ActionKind("raise-thread-limit", 40, "raise anyio's thread limiter for sync endpoints"),
     ActionKind("downstream-bound", 50, "a downstream service limits throughput; scale it, not workers"),
     ActionKind("keep", 60, "run 1 uvicorn worker", from_tree=False),

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from workeradvisor.models.threads import ThreadSample
+
 
 @dataclass(frozen=True)
 class LatencySummary:
@@ -67,6 +69,7 @@ class ServerMetrics:
     total_rss_bytes: int  # sum of RSS: counts shared pages once per process that maps them
     total_pss_bytes: int | None = None  # sum of PSS: the server's true memory (None unless every process had one)
     memory_note: str = ""  # e.g. why USS/PSS are missing ("RSS only")
+    threads: tuple[ThreadSample, ...] = ()  # the workers' threads over the stage (models/threads.py)
 
 
 STICKY_SHARE = 0.85  # one worker doing this share of the workers' CPU: the others were idle

@@ -16,10 +16,12 @@ from workeradvisor.models.profile import (
     ThreadStat,
     WorkerProfile,
 )
+from workeradvisor.procs import this_process_cpu_count
 from workeradvisor.profile.attribution import LoopAttribution, SiteShare, hottest_frames
 from workeradvisor.profile.findings import StaticFinding, confirmed
 from workeradvisor.profile.pyspy import SpyRun
 from workeradvisor.profile.stacks import Frame, display_path
+from workeradvisor.profile.threads import oversubscription_note
 from workeradvisor.profile.window import WorkerWindow
 
 IDLE_MATERIAL_PERCENT = 2.0  # a thread using at least this much of a core with no traffic is a culprit
@@ -202,6 +204,8 @@ def build(*, target: str, server_pid: int, workers: Sequence[int], windows: dict
                          "window; schedstat's busy fraction does not count that time")
     if not idle:
         notes.extend(_background_notes(profiles))
+        threads_note = oversubscription_note(windows, list(workers), float(this_process_cpu_count()))
+        notes.extend([threads_note] if threads_note else [])
     per_request = _per_request(windows, loop_tids, workers, stage, requests, ccu, notes)
     attrs = [a for a in attributions.values() if a.ticks]
     if reload:

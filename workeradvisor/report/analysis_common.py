@@ -29,16 +29,20 @@ EVIDENCE: tuple[tuple[str, str], ...] = (
     ("mix_request_cpu_ratio", "request CPU ratio of the whole mix"),
     ("dominant_operation_loop_share", "loop CPU of the dominant operation"),
     ("scale_rps_gain", "RPS gain of more workers"),
+    ("busy_threads", "busy worker threads under load (all workers)"),
+    ("thread_runqueue_fraction", "their time waiting for a core"),
 )
 
 _RATIOS = {"request_cpu_ratio", "io_ratio", "blocked_share", "async_ratio", "error_rate", "scale_rps_gain",
            "sync_endpoint_share", "blocked_share_max", "mixed_low_cpu", "mixed_high_cpu", "scale_gain_min",
-           "error_rate_max", "blocked_share_low", "scale_gain_low", "scale_gain_high"}
+           "error_rate_max", "blocked_share_low", "scale_gain_low", "scale_gain_high",
+           "thread_runqueue_fraction", "thread_runqueue_min"}
 _PERCENTS = {"idle_cpu_percent", "idle_culprit_cpu_percent", "load_cpu_per_worker", "load_cpu_ok",
              "load_cpu_hot", "load_cpu_maxed", "idle_cpu_overhead", "idle_thread_material", "downstream_cpu_max",
              "host_idle_percent", "host_idle_min", "idle_cpu_low"}
 _BOOLEAN_HINT = {"has_scan", "has_profile", "has_load", "has_compare", "latency_ok", "refactor_possible",
-                 "blocking", "idle_overhead", "fix_first", "thread_saturated", "downstream_bound", "host_starved"}
+                 "blocking", "idle_overhead", "fix_first", "thread_saturated", "downstream_bound", "host_starved",
+                 "threads_oversubscribed"}
 
 
 def fmt_value(name: str, value: object) -> str:

@@ -23,6 +23,9 @@ def stage_dict(s: StageResult) -> dict[str, Any]:
                            "uss_bytes": p.uss_bytes, "pss_bytes": p.pss_bytes, "shared_bytes": p.shared_bytes}
                           for p in s.server.processes],
         }
+        if s.server.threads:  # the workers' threads over the stage (docs/threads.md)
+            server["threads"] = [{"pid": t.pid, "tid": t.tid, "name": t.name, "cpu_percent": t.cpu_percent,
+                                  "wait_percent": t.wait_percent} for t in s.server.threads]
     return {
         "kind": s.kind,
         "ccu": s.ccu,

@@ -35,6 +35,7 @@ from workeradvisor.models.profile import (
     WorkerProfile,
 )
 from workeradvisor.models.scan import ChainSite, Finding, ScanError, ScanResult, ScanSummary
+from workeradvisor.models.threads import ThreadSample
 
 Obj = Mapping[str, Any]
 
@@ -229,9 +230,12 @@ def _stage(s: Obj) -> StageResult:
                           _opt_i(p, "uss_bytes"), _opt_i(p, "pss_bytes"), _opt_i(p, "shared_bytes"))
             for p in raw
         )
+        threads = tuple(ThreadSample(_i(t, "pid"), _i(t, "tid"), str(t.get("name", "")), _f(t, "cpu_percent"),
+                                     _f(t, "wait_percent"))
+                        for t in _list(srv.get("threads")) if isinstance(t, Mapping))
         server = ServerMetrics(procs, _f(srv, "total_cpu_percent", sum(p.cpu_percent for p in procs)),
                                _i(srv, "total_rss_bytes", sum(p.rss_bytes for p in procs)),
-                               _opt_i(srv, "total_pss_bytes"), str(srv.get("memory_note") or ""))
+                               _opt_i(srv, "total_pss_bytes"), str(srv.get("memory_note") or ""), threads)
     ccu = s.get("ccu")
     return StageResult(
         kind=str(s.get("kind", "ccu" if ccu is not None else "rate")),
