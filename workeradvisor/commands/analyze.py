@@ -37,6 +37,8 @@ from workeradvisor.commands.options import (
     UrlOpt,
 )
 from workeradvisor.commands.progress import PipelineView
+from workeradvisor.decide.fleet import with_fleet
+from workeradvisor.decide.tree import load_decision_tree
 from workeradvisor.environment import detect_environment
 from workeradvisor.errors import TargetError, UsageError
 from workeradvisor.load.openapi import DEFAULT_METHODS
@@ -69,7 +71,9 @@ def int_list(text: str, flag: str) -> tuple[int, ...]:
 
 
 def emit(analysis: Analysis, fmt: str, output: str | None) -> None:
-    """The report through the one format table and the one writer (analyze, compare and advise)."""
+    """The report through the one format table and the one writer (analyze, compare and advise).
+    With ``--target-rps`` the report carries the fleet plan (decide/fleet.py)."""
+    analysis = with_fleet(analysis, load_decision_tree(None).thresholds)
     write_report(choose(ANALYSIS_FORMATS, fmt)(analysis), output)
 
 

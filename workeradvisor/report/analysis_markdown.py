@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from workeradvisor.models.decision import Analysis
 from workeradvisor.models.load import LoadResult
+from workeradvisor.report import fleet_report
 from workeradvisor.report.analysis_common import (
     COMPARE_HEADERS,
     NOT_MEASURED,
@@ -145,6 +146,8 @@ def render(analysis: Analysis) -> str:
                           [[str(r.workers), fmt_value("rps", r.predicted_max_rps),
                             fmt_value("rps", r.measured_peak_rps) if r.measured_peak_rps is not None
                             else NOT_MEASURED] for r in cap.rows])
+    if analysis.fleet is not None:
+        out += [fleet_report.render_markdown(analysis.fleet)]
     out += charts(tuple(x for x in analysis.load if x.source != "trials"))  # trials: one CCU, in the gain table
     notes = [*rec.notes, *analysis.notes, *(f"confidence: {r}" for r in rec.confidence_reasons)]
     if notes:

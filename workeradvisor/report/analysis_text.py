@@ -8,6 +8,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from workeradvisor.models.decision import Analysis
+from workeradvisor.report import fleet_report
 from workeradvisor.report.analysis_common import (
     COMPARE_HEADERS,
     NOT_MEASURED,
@@ -129,6 +130,8 @@ def _print(analysis: Analysis, console: Console) -> None:
     if rec.host_noise is not None:
         labelled(console, Text("host:", "dim"), Text(noise_line(rec.host_noise), "dim"))
     _capacity(analysis, console)
+    if analysis.fleet is not None:
+        console.print(Text(fleet_report.render_text(analysis.fleet).rstrip()), highlight=False)
     print_table(console, "Decision path (rules/decision.yaml)", PATH_COLUMNS, _path_rows(analysis))
     for note in (*rec.notes, *analysis.notes):
         labelled(console, Text("note:", "yellow"), Text(note))

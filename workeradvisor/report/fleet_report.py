@@ -1,0 +1,85 @@
+"""The fleet plan as text, Markdown and JSON: the answer first, then the arithmetic, then the caveats.
+
+Used on its own by ``workeradvisor plan`` and as a section of the analysis reports when
+``analyze --target-rps`` is given, so the two always read the same.
+"""
+
+from __future__ import annotations
+
+import json
+
+from workeradvisor.models.fleet import FleetPlan
+
+MIB = 1 << 20
+
+
+def headline(plan: FleetPlan) -> str:
+    if not plan.fits:
+        return f"no plan: one worker does not fit a pod of {_pod_text(plan)}"
+    return (f"{plan.replicas} replicas x {plan.workers_per_pod} worker(s) per pod for {plan.target_rps:g} RPS "
+            f"({plan.pod_rps:.1f} RPS per pod); HPA {plan.hpa_min}-{plan.hpa_max} replicas at "
+            f"{plan.hpa_cpu_target}% CPU")
+
+
+def _pod_text(plan: FleetPlan) -> str:
+    mem = f", {plan.pod.memory_bytes / MIB:.0f} MiB" if plan.pod.memory_bytes else ""
+    req = f" (request {plan.pod.cpu_request:g})" if plan.pod.cpu_request and plan.pod.cpu_request != plan.pod.cores \
+        else ""
+    return f"{plan.pod.cores:g} CPU{req}{mem} ({plan.pod.source})"
+
+
+def _input_rows(plan: FleetPlan) -> list[tuple[str, str, str]]:
+    i = plan.inputs
+    mem = f"{i.per_worker_memory_bytes / MIB:.1f} MiB" if i.per_worker_memory_bytes else "not measured"
+    measured = f"{i.measured_rps_per_worker:.1f} RPS" if i.measured_rps_per_worker is not None else "not measured"
+    ratio = f"{i.request_cpu_ratio:.0%}" if i.request_cpu_ratio is not None else "not measured"
+    return [
+        ("pod", _pod_text(plan), ""),
+        ("loop CPU per request", f"{i.cpu_s_per_request * 1000:.2f} ms", i.cpu_source),
+        ("RPS per worker within p99", measured, i.measured_source),
+        ("request CPU ratio", ratio, plan.workload),
+        ("memory per worker", mem, i.memory_source),
+        ("idle CPU per worker", f"{i.idle_cores_per_worker * 100:.0f}%", "100% = one core"),
+    ]
+
+
+def render_text(plan: FleetPlan) -> str:
+    lines = ["Fleet plan", f"  {headline(plan)}", "", "  measured:"]
+    lines += [f"    {k}: {v}" + (f" ({src})" if src else "") for k, v, src in _input_rows(plan)]
+    lines += ["", "  arithmetic:"] + [f"    {k}: {v}" for k, v in plan.steps]
+    if plan.notes:
+        lines += ["", "  notes:"] + [f"    - {n}" for n in plan.notes]
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(plan: FleetPlan, level: int = 2) -> str:
+    h = "#" * level
+    out = [f"{h} Fleet plan", "", f"> **{headline(plan)}**", ""]
+    if plan.fits:
+        out += ["| workers per pod | replicas | RPS per pod | HPA min | HPA max | HPA CPU target |",
+                "|---|---|---|---|---|---|",
+                f"| {plan.workers_per_pod} | {plan.replicas} | {plan.pod_rps:.1f} | {plan.hpa_min} | {plan.hpa_max} "
+                f"| {plan.hpa_cpu_target}% |", ""]
+    out += ["| measured | value | source |", "|---|---|---|"]
+    out += [f"| {k} | {v} | {src} |" for k, v, src in _input_rows(plan)]
+    out += ["", "| figure | arithmetic |", "|---|---|"] + [f"| {k} | {v} |" for k, v in plan.steps]
+    if plan.notes:
+        out += [""] + [f"- {n}" for n in plan.notes]
+    if plan.fits:
+        out += ["", "```yaml", *_hpa_yaml(plan), "```"]
+    return "\n".join(out) + "\n"
+
+
+def _hpa_yaml(plan: FleetPlan) -> list[str]:
+    """The HorizontalPodAutoscaler spec the plan implies (autoscaling/v2)."""
+    return ["# HorizontalPodAutoscaler spec (autoscaling/v2)", "spec:", f"  minReplicas: {plan.hpa_min}",
+            f"  maxReplicas: {plan.hpa_max}", "  metrics:", "    - type: Resource", "      resource:",
+            "        name: cpu", "        target:", "          type: Utilization",
+            f"          averageUtilization: {plan.hpa_cpu_target}"]
+
+
+def render_json(plan: FleetPlan) -> str:
+    return json.dumps({"schema": "workeradvisor.fleet/1", **plan.to_dict()}, indent=2) + "\n"
+
+
+FLEET_FORMATS = {"text": render_text, "markdown": render_markdown, "json": render_json}
