@@ -1,0 +1,143 @@
+"""Fleet plan arithmetic (decide/fleet.py), each expected figure computed by hand in the comment.
+
+Thresholds are the built-in ones of rules/decision.yaml: headroom 0.3, min replicas 2, HPA max
+factor 2, weak HPA signal under 20%, memory headroom 0.25, more workers above 50% request CPU.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from workeradvisor.cli import app
+from workeradvisor.decide.fleet import (
+    FleetInputError,
+    FleetThresholds,
+    capacity_inputs,
+    measured_rps_per_worker,
+    plan_fleet,
+    with_fleet,
+)
+from workeradvisor.decide.tree import load_decision_tree
+from workeradvisor.models.fleet import CapacityInputs, PodLimits
+from workeradvisor.models.readers import analysis_from_dict
+from workeradvisor.report import analysis_json, fleet_report
+
+MEM0 = Path(__file__).parent / "data" / "fleet" / "mem0_analysis.json"  # analyze examples/mem0_like, 1 worker
+GIB, MIB = 1 << 30, 1 << 20
+TH = FleetThresholds.from_thresholds(load_decision_tree().thresholds)
+
+
+def inputs(cpu_s: float = 0.01, measured: float | None = None, mem: int | None = 100 * MIB, idle: float = 0.0,
+           ratio: float | None = 0.1) -> CapacityInputs:
+    return CapacityInputs(cpu_s, "test", measured, "test" if measured else "", mem, "test", idle, ratio, 1000.0)
+
+
+def pod(cores: float = 2.0, memory: int | None = 2 * GIB, request: float | None = None) -> PodLimits:
+    return PodLimits(cores, memory, "test", request)
+
+
+def test_thresholds_are_the_documented_ones() -> None:
+    assert (TH.headroom, TH.min_replicas, TH.hpa_max_factor, TH.hpa_cpu_min) == (0.3, 2, 2.0, 20.0)
+    assert (TH.memory_headroom, TH.multi_worker_cpu_ratio) == (0.25, 0.5)
+
+
+def test_io_bound_runs_one_worker_per_pod() -> None:
+    # law 1 / 10 ms = 100 RPS; pod 100 x 1 x 0.7 = 70; replicas ceil(500 / 70) = 8; CPU 70 x 0.01 = 0.7 of 2 = 35%
+    p = plan_fleet(500, pod(), inputs(), TH)
+    assert (p.workload, p.workers_per_pod, p.rps_per_worker) == ("I/O-bound", 1, pytest.approx(100.0))
+    assert (p.pod_rps, p.replicas, p.pod_cpu_cores) == (pytest.approx(70.0), 8, pytest.approx(0.7))
+    assert (p.hpa_cpu_target, p.hpa_min, p.hpa_max) == (35, 2, 16)
+    assert any("use at most 1 of the pod's 2 CPUs" in n for n in p.notes)
+
+
+def test_cpu_bound_runs_one_worker_per_core() -> None:
+    # 2 workers; law min(1, 2/2) / 20 ms = 50; pod 50 x 2 x 0.7 = 70; replicas 8; CPU 70 x 0.02 = 1.4 of 2 = 70%
+    p = plan_fleet(500, pod(), inputs(cpu_s=0.02, ratio=0.9), TH)
+    assert (p.workload, p.workers_per_pod, p.pod_rps, p.replicas, p.hpa_cpu_target) == (
+        "CPU-bound", 2, pytest.approx(70.0), 8, 70)
+
+
+def test_measured_rate_below_the_law_is_the_ceiling() -> None:
+    # ceiling 40 (< law 100); pod 40 x 0.7 = 28; replicas ceil(500 / 28) = ceil(17.86) = 18
+    p = plan_fleet(500, pod(), inputs(measured=40.0), TH)
+    assert (p.rps_per_worker, p.replicas, p.rps_per_worker_source) == (40.0, 18, "measured at the p99 target")
+    # a measurement above the law does not raise the ceiling: the law is the CPU bound
+    assert plan_fleet(500, pod(), inputs(measured=400.0), TH).rps_per_worker == pytest.approx(100.0)
+
+
+def test_fractional_cpu_pod_scales_the_law_down() -> None:
+    # 0.5 CPU: law 0.5 / 10 ms = 50; pod 35; replicas ceil(500 / 35) = 15; CPU 0.35 of 0.5 = 70%
+    p = plan_fleet(500, pod(cores=0.5), inputs(), TH)
+    assert (p.rps_per_worker, p.pod_rps, p.replicas, p.hpa_cpu_target) == (
+        pytest.approx(50.0), pytest.approx(35.0), 15, 70)
+
+
+def test_memory_caps_workers_and_can_refuse_the_pod() -> None:
+    # CPU-bound on 4 cores, 1 GiB per worker in 3 GiB: floor(3 / 1.25) = 2 workers
+    p = plan_fleet(500, pod(cores=4, memory=3 * GIB), inputs(ratio=0.9, mem=GIB), TH)
+    assert p.workers_per_pod == 2
+    # 1 GiB per worker in a 1 GiB pod: floor(1 / 1.25) = 0: no plan
+    none = plan_fleet(500, pod(memory=GIB), inputs(mem=GIB), TH)
+    assert (none.fits, none.workers_per_pod, none.replicas) == (False, 0, 0)
+    assert "no plan" in fleet_report.headline(none)
+
+
+def test_replica_floor_exact_division_and_hpa_request_base() -> None:
+    assert plan_fleet(10, pod(), inputs(), TH).replicas == 2  # ceil(10 / 70) = 1, floor of 2 replicas
+    assert plan_fleet(700, pod(), inputs(), TH).replicas == 10  # 700 / 70 = 10 exactly, not 11
+    # the HPA's percentage is of the CPU request: 0.7 of a 1-CPU request = 70%
+    assert plan_fleet(500, pod(request=1.0), inputs(), TH).hpa_cpu_target == 70
+
+
+def test_idle_cpu_counts_in_the_hpa_target_and_is_flagged() -> None:
+    # 0.2 idle + 70 x 0.01 = 0.9 cores of 2 = 45%
+    p = plan_fleet(500, pod(), inputs(idle=0.2), TH)
+    assert (p.pod_cpu_cores, p.hpa_cpu_target) == (pytest.approx(0.9), 45)
+    assert any("20% CPU with no traffic" in n for n in p.notes)
+
+
+def test_weak_cpu_signal_recommends_scaling_on_rps() -> None:
+    # 0.7 of an 8-CPU pod = 9% < 20%
+    p = plan_fleet(500, pod(cores=8), inputs(), TH)
+    assert p.hpa_cpu_target == 9
+    assert any("weak scaling signal" in n for n in p.notes)
+
+
+def test_mem0_like_analysis_inputs() -> None:
+    analysis = analysis_from_dict(json.loads(MEM0.read_text()))
+    got = capacity_inputs(analysis, 1000.0)
+    assert got.measured_rps_per_worker == pytest.approx(50.5)  # the 10-CCU stage, p99 422 ms
+    assert got.cpu_s_per_request == pytest.approx(0.008435)
+    assert measured_rps_per_worker(analysis, 300.0) == (None, "")  # no stage met a 300 ms p99
+    bare = dataclasses.replace(analysis, recommendation=dataclasses.replace(analysis.recommendation, capacity=None))
+    with pytest.raises(FleetInputError):
+        capacity_inputs(bare, 1000.0)
+
+
+def test_analysis_carries_the_plan_through_json() -> None:
+    analysis = with_fleet(analysis_from_dict(json.loads(MEM0.read_text())), load_decision_tree().thresholds)
+    assert analysis.fleet is not None and analysis.fleet.target_rps == 500
+    back = analysis_json.from_dict(json.loads(analysis_json.render(analysis)))
+    assert back.fleet == analysis.fleet
+
+
+def test_plan_command_on_the_mem0_like_analysis() -> None:
+    """Acceptance 4: 500 RPS on 2-CPU pods. 50.5 x 0.7 = 35.35 per pod -> ceil(14.14) = 15 replicas."""
+    result = CliRunner().invoke(app, ["plan", str(MEM0), "--target-rps", "500", "--cores", "2", "--memory", "2Gi",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert (doc["workers_per_pod"], doc["replicas"], doc["hpa"]["max_replicas"]) == (1, 15, 30)
+    assert doc["hpa"]["cpu_average_utilization"] == 35  # (0.40 idle + 35.35 x 8.435 ms) / 2 = 0.698 / 2
+
+
+@pytest.mark.parametrize("args", [["--target-rps", "0"], ["--cores", "-1"], ["--format", "xml"],
+                                  ["--service", "x"], ["--cores", "2", "--deploy", "."], ["--memory", "lots"]])
+def test_plan_command_bad_input_is_exit_2(args: list[str]) -> None:
+    result = CliRunner().invoke(app, ["plan", str(MEM0), *args])
+    assert result.exit_code == 2 or getattr(result.exception, "exit_code", None) == 2
