@@ -66,6 +66,7 @@ TESTED_ELSEWHERE = {
     "malformed": "test_check_malformed.py",
     "suppress": "test_check_config.py",
     "devcontent": "test_check_config.py",
+    "pools": "test_check_pools.py",
 }
 
 

@@ -12,6 +12,7 @@ from workeradvisor.check.checks_config import UNIT_CHECKS, Context, check_node_c
 from workeradvisor.check.checks_evidence import check_analysis, check_default_executor, check_thread_limiter
 from workeradvisor.check.discover import discover
 from workeradvisor.check.model import ParseProblem, Unit
+from workeradvisor.check.pools import PoolLimits, default_limits, find_pools, judge_pools
 from workeradvisor.check.resolve import effective_workers, resolve
 from workeradvisor.check.selection import chosen
 from workeradvisor.check.suppress import drop_suppressed
@@ -157,7 +158,8 @@ def _dedupe(findings: list[Finding]) -> tuple[Finding, ...]:
 def run_check(root: Path, rules: dict[str, Rule], host_cpus: Callable[[], float], *,
               analysis: SavedAnalysis | None = None, scan: ScanResult | None = None,
               target_ccu: int | None = None, node_cpus: float | None = None,
-              select: Sequence[str] = (), ignore: Sequence[str] = ()) -> CheckReport:
+              select: Sequence[str] = (), ignore: Sequence[str] = (),
+              pool_limits: PoolLimits | None = None) -> CheckReport:
     """``select``/``ignore``: ids or prefixes (ruff semantics); inline ``# workeradvisor: ignore[...]``
     comments are honoured after that."""
     units, problems, files = discover(root)
@@ -173,8 +175,10 @@ def run_check(root: Path, rules: dict[str, Rule], host_cpus: Callable[[], float]
     findings.extend(check_thread_limiter(scan, judged, rules, target_ccu))
     findings.extend(check_default_executor(scan, rules))
     findings.extend(check_analysis(analysis, scan, judged, rules))
+    pool_findings, pool_notes = judge_pools(find_pools(root), judged, rules, pool_limits or default_limits())
+    findings.extend(pool_findings)
     findings = list(drop_suppressed(chosen(findings, select, ignore), _read_for_suppressions))
-    notes = [] if units else [NO_FILES]
+    notes = ([] if units else [NO_FILES]) + pool_notes
     if analysis and analysis.worker_rss_bytes is None:
         notes.append(f"{analysis.source}: no worker RSS measured; memory checks use an estimate")
     if target_ccu and scan is None:

@@ -86,3 +86,20 @@ class FleetPlan:
             "steps": [{"figure": k, "arithmetic": v} for k, v in self.steps],
             "notes": list(self.notes),
         }
+
+
+@dataclass(frozen=True)
+class DbPool:
+    """One connection pool the code builds in every worker process (check/pools.py reads it with ast)."""
+
+    path: str
+    line: int
+    library: str  # "SQLAlchemy create_engine", "asyncpg create_pool", "redis-py ConnectionPool"...
+    database: str  # "sql" | "redis"
+    per_worker: int | None  # most connections one worker can hold; None = unresolved or unbounded
+    detail: str  # "pool_size 5 + max_overflow 10"
+    env_var: str = ""  # the environment variable the size came from, if any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "library": self.library, "database": self.database,
+                "per_worker": self.per_worker, "detail": self.detail, "env_var": self.env_var}
