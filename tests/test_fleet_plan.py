@@ -13,17 +13,21 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from workeradvisor.check.pools import code_pools
 from workeradvisor.cli import app
 from workeradvisor.decide.fleet import (
     FleetInputError,
     FleetThresholds,
     capacity_inputs,
+    db_connections,
     measured_rps_per_worker,
     plan_fleet,
+    sql_per_worker,
     with_fleet,
+    with_pool_note,
 )
 from workeradvisor.decide.tree import load_decision_tree
-from workeradvisor.models.fleet import CapacityInputs, PodLimits
+from workeradvisor.models.fleet import CapacityInputs, DbPool, PodLimits
 from workeradvisor.models.readers import analysis_from_dict
 from workeradvisor.report import analysis_json, fleet_report
 
@@ -141,3 +145,27 @@ def test_plan_command_on_the_mem0_like_analysis() -> None:
 def test_plan_command_bad_input_is_exit_2(args: list[str]) -> None:
     result = CliRunner().invoke(app, ["plan", str(MEM0), *args])
     assert result.exit_code == 2 or getattr(result.exception, "exit_code", None) == 2
+
+
+def test_pools_at_the_hpa_maximum() -> None:
+    # 15 per worker x 1 worker x 16 (HPA max of the I/O-bound plan) = 240 of 100; fit floor(100 x 0.8 / 16) = 5
+    pools = (DbPool("app.py", 3, "SQLAlchemy create_engine", "sql", 15, "pool_size 5 + max_overflow 10"),
+             DbPool("app.py", 4, "redis-py Redis", "redis", 50, "max_connections 50"))
+    p = with_pool_note(plan_fleet(500, pod(), inputs(), TH), pools, TH)
+    assert ("DB connections at HPA max", "15 per worker x 1 x 16 replicas = 240 of 100") in p.steps
+    assert any("at most 5 per worker" in n for n in p.notes)
+    small = with_pool_note(plan_fleet(10, pod(), inputs(), TH), pools[:1], TH)  # 15 x 1 x 4 = 60: no note
+    assert not any("PgBouncer" in n for n in small.notes)
+    assert db_connections(15, 2, 5, 100, 0.8) == (150, 8)
+    assert sql_per_worker(pools) == 15 and sql_per_worker(()) is None
+
+
+def test_analyze_reads_the_pools_of_the_target_directory() -> None:
+    fixture = Path(__file__).parent / "fixtures" / "check" / "pools" / "code" / "bad"
+    pools = code_pools(f"{fixture / 'main.py'}:app", None, {})
+    assert sorted((p.line, p.per_worker) for p in pools) == [(10, 30), (11, 3000), (15, 10)]
+    analysis = dataclasses.replace(analysis_from_dict(json.loads(MEM0.read_text())), pools=pools)
+    back = analysis_json.from_dict(json.loads(analysis_json.render(analysis)))
+    assert back.pools == pools
+    md = fleet_report.pools_markdown(pools, 2)
+    assert "| **total sql** | | 40 | 80 (within the default limit 100" in md

@@ -19,13 +19,11 @@ from workeradvisor.check.discover import display_path, iter_files
 from workeradvisor.check.emit import emit
 from workeradvisor.check.model import Unit
 from workeradvisor.check.resolve import effective_workers
-from workeradvisor.models.fleet import DbPool
+from workeradvisor.models.fleet import POSTGRES_DEFAULT_MAX_CONNECTIONS, REDIS_DEFAULT_MAX_CLIENTS, DbPool
 from workeradvisor.models.scan import Finding
 from workeradvisor.rulebook import Rule
 from workeradvisor.safeio import MAX_DEPLOYMENT_FILE, InputError, read_bounded
 
-POSTGRES_DEFAULT_MAX_CONNECTIONS = 100  # postgresql.conf max_connections default
-REDIS_DEFAULT_MAX_CLIENTS = 10000  # redis.conf maxclients default
 _TRIGGERS = ("create_engine", "create_async_engine", "create_pool", "ConnectionPool", "Redis", "from_url")
 # (dotted callee) -> (library text, database, keyword with the cap, default cap, keyword added to it, its default)
 _SQLA = ("SQLAlchemy", "sql", "pool_size", 5, "max_overflow", 10)
@@ -278,3 +276,15 @@ def judge_pools(calls: list[PoolCall], units: list[Unit], rules: dict[str, Rule]
                 fix_tail="" if fit >= 1 else "; no pool size fits: put a pooler (PgBouncer) in front",
                 database="PostgreSQL" if database == "sql" else "Redis"))
     return findings, notes
+
+
+def code_pools(target: str | None, app_dir: str | None, env: Mapping[str, str]) -> tuple[DbPool, ...]:
+    """The pools in the code ``analyze`` measures: the target file's directory (or ``--app-dir``)."""
+    root = None
+    if target and target.rsplit(":", 1)[0].endswith(".py") and Path(target.rsplit(":", 1)[0]).is_file():
+        root = Path(target.rsplit(":", 1)[0]).parent
+    elif app_dir and Path(app_dir).is_dir():
+        root = Path(app_dir)
+    if root is None:
+        return ()
+    return tuple(c.resolve(env) for c in find_pools(root))

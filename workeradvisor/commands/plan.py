@@ -23,6 +23,7 @@ from workeradvisor.decide.fleet import (
     capacity_inputs,
     plan_fleet,
     pod_from_environment,
+    with_pool_note,
 )
 from workeradvisor.decide.tree import load_decision_tree, parse_threshold_args
 from workeradvisor.environment import parse_memory
@@ -125,5 +126,6 @@ def plan(
     except FleetInputError as exc:
         raise UsageError(f"{analysis_file}: {exc}") from None
     thresholds = {**load_decision_tree(None).thresholds, **tree.thresholds}  # a whole-tree file may omit fleet_*
-    result = plan_fleet(rps, pod, inputs, FleetThresholds.from_thresholds(thresholds))
+    th = FleetThresholds.from_thresholds(thresholds)
+    result = with_pool_note(plan_fleet(rps, pod, inputs, th), analysis.pools, th)
     write_report(render(result), output)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from workeradvisor.decide.stages import load_workers, trusted_stages
 from workeradvisor.models.decision import Analysis
-from workeradvisor.models.fleet import CapacityInputs, FleetPlan, PodLimits
+from workeradvisor.models.fleet import POSTGRES_DEFAULT_MAX_CONNECTIONS, CapacityInputs, DbPool, FleetPlan, PodLimits
 
 MIB = 1 << 20
 
@@ -37,6 +37,7 @@ class FleetThresholds:
     memory_headroom: float  # workers x memory x (1 + this) must fit the pod
     multi_worker_cpu_ratio: float  # request CPU share above which a pod runs one worker per core
     idle_material: float  # idle CPU per worker (100 = one core) worth a note: every replica pays it
+    db_headroom: float = 0.8  # share of the database's connection limit the pools may use
 
     @classmethod
     def from_thresholds(cls, t: Mapping[str, float]) -> FleetThresholds:
@@ -44,7 +45,7 @@ class FleetThresholds:
                    hpa_max_factor=t["fleet_hpa_max_factor"], hpa_cpu_min=t["fleet_hpa_cpu_min"],
                    memory_headroom=t["fleet_memory_headroom"],
                    multi_worker_cpu_ratio=t["fleet_multi_worker_cpu_ratio"],
-                   idle_material=t["idle_thread_material"])
+                   idle_material=t["idle_thread_material"], db_headroom=t["fleet_db_connection_headroom"])
 
 
 def measured_rps_per_worker(analysis: Analysis, p99_slo_ms: float) -> tuple[float | None, str]:
@@ -234,4 +235,34 @@ def with_fleet(analysis: Analysis, defaults: Mapping[str, float]) -> Analysis:
     th = FleetThresholds.from_thresholds({**defaults, **dict(rec.thresholds)})
     slo = dict(rec.metrics).get("p99_slo_ms") or 1000.0
     plan = plan_fleet(cap.target_rps, pod_from_environment(analysis), capacity_inputs(analysis, slo), th)
-    return dataclasses.replace(analysis, fleet=plan)
+    return dataclasses.replace(analysis, fleet=with_pool_note(plan, analysis.pools, th))
+
+
+def sql_per_worker(pools: tuple[DbPool, ...]) -> int | None:
+    """Most PostgreSQL connections one worker can hold: the sum over its SQL pools (None: none known)."""
+    sized = [p.per_worker for p in pools if p.database == "sql" and p.per_worker is not None]
+    return sum(sized) if sized else None
+
+
+def db_connections(per_worker: int, workers: int, replicas: int, limit: int, headroom: float) -> tuple[int, int]:
+    """(connections at that scale, the largest per-worker pool that fits: floor(limit x headroom / processes))."""
+    processes = max(1, workers * replicas)
+    return per_worker * processes, math.floor(limit * headroom / processes)
+
+
+def with_pool_note(plan: FleetPlan, pools: tuple[DbPool, ...], th: FleetThresholds,
+                   limit: int = POSTGRES_DEFAULT_MAX_CONNECTIONS) -> FleetPlan:
+    """At the HPA's maximum, do the code's pools fit the database? A step and, when not, a note."""
+    per_worker = sql_per_worker(pools)
+    if per_worker is None or not plan.fits:
+        return plan
+    total, fit = db_connections(per_worker, plan.workers_per_pod, plan.hpa_max, limit, th.db_headroom)
+    step = ("DB connections at HPA max", f"{per_worker} per worker x {plan.workers_per_pod} x {plan.hpa_max} "
+                                         f"replicas = {total} of {limit}")
+    notes = plan.notes
+    if total > limit:
+        notes += (f"at the HPA's {plan.hpa_max} replicas the pools open {total} PostgreSQL connections, over "
+                  f"{limit}: size them to at most {fit} per worker (floor({limit} x {th.db_headroom:g} / "
+                  f"{plan.workers_per_pod * plan.hpa_max})) or put PgBouncer in front"
+                  + (" (no pool size fits: a pooler is required)" if fit < 1 else ""),)
+    return dataclasses.replace(plan, steps=(*plan.steps, step), notes=notes)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from workeradvisor.models.actions import action_kinds
-from workeradvisor.models.fleet import FleetPlan
+from workeradvisor.models.fleet import DbPool, FleetPlan
 from workeradvisor.models.launch import Deploy
 from workeradvisor.models.load import LoadResult
 from workeradvisor.models.profile import OperationProfile, ProfileResult
@@ -190,4 +190,5 @@ class Analysis:
     operations: tuple[OperationProfile, ...] = ()  # per operation of the mix, when it had several
     no_verdict: NoVerdict | None = None
     fleet: FleetPlan | None = None  # with --target-rps: workers per pod, replicas, HPA (decide/fleet.py)
+    pools: tuple[DbPool, ...] = ()  # connection pools the code builds in every worker (check/pools.py)
 

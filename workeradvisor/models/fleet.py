@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+POSTGRES_DEFAULT_MAX_CONNECTIONS = 100  # postgresql.conf max_connections default
+REDIS_DEFAULT_MAX_CLIENTS = 10000  # redis.conf maxclients default
+
 
 @dataclass(frozen=True)
 class PodLimits:

@@ -132,6 +132,7 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         "operations": [o.to_dict() for o in analysis.operations],
         "heaviest_operation": heaviest_operation(analysis),
         "fleet": analysis.fleet.to_dict() if analysis.fleet else None,  # docs/fleet-plan.md
+        "db_pools": [p.to_dict() for p in analysis.pools],
     }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from workeradvisor.models.fleet import FleetPlan
+from workeradvisor.models.fleet import POSTGRES_DEFAULT_MAX_CONNECTIONS, REDIS_DEFAULT_MAX_CLIENTS, DbPool, FleetPlan
 
 MIB = 1 << 20
 
@@ -83,3 +83,35 @@ def render_json(plan: FleetPlan) -> str:
 
 
 FLEET_FORMATS = {"text": render_text, "markdown": render_markdown, "json": render_json}
+
+
+def _pool_rows(pools: tuple[DbPool, ...], workers: int) -> list[tuple[str, str, str, str]]:
+    """(pool, site, per worker, x workers) per pool, then the total per database against its default limit."""
+    rows = [(f"{p.library} ({p.detail})", f"{p.path}:{p.line}", str(p.per_worker) if p.per_worker is not None
+             else "unbounded/unknown", f"{p.per_worker * workers}" if p.per_worker is not None else "?")
+            for p in pools]
+    for database, limit, flag in (("sql", POSTGRES_DEFAULT_MAX_CONNECTIONS, "--db-max-connections"),
+                                  ("redis", REDIS_DEFAULT_MAX_CLIENTS, "--redis-max-clients")):
+        sized = [p.per_worker for p in pools if p.database == database and p.per_worker is not None]
+        if sized:
+            total = sum(sized) * workers
+            verdict = "over" if total > limit else "within"
+            rows.append((f"total {database}", "", str(sum(sized)),
+                         f"{total} ({verdict} the default limit {limit}; `check {flag}` for yours)"))
+    return rows
+
+
+def pools_markdown(pools: tuple[DbPool, ...], workers: int) -> str:
+    out = ["## Database pools", "", f"Each of the {workers} recommended worker(s) builds these pools; replicas "
+           "multiply them again (`workeradvisor check` adds replicas and the HPA's maximum).", "",
+           f"| pool | site | max per worker | x {workers} worker(s) |", "|---|---|---|---|"]
+    out += [f"| {a} | `{b}` | {c} | {d} |" if b else f"| **{a}** | | {c} | {d} |" for a, b, c, d in
+            _pool_rows(pools, workers)]
+    return "\n".join(out) + "\n"
+
+
+def pools_text(pools: tuple[DbPool, ...], workers: int) -> str:
+    lines = [f"Database pools (x {workers} worker(s); replicas multiply again: see `workeradvisor check`)"]
+    lines += [f"  {a}" + (f" at {b}" if b else "") + f": {c} per worker, x {workers} = {d}" for a, b, c, d in
+              _pool_rows(pools, workers)]
+    return "\n".join(lines) + "\n"

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workeradvisor.errors import ConfigError
-from workeradvisor.models.fleet import CapacityInputs, FleetPlan, PodLimits
+from workeradvisor.models.fleet import CapacityInputs, DbPool, FleetPlan, PodLimits
 
 
 def _opt_float(v: Any) -> float | None:
@@ -44,3 +44,15 @@ def fleet_from_dict(d: Any) -> FleetPlan | None:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"fleet: missing or bad field {exc}") from None
+
+
+def pools_from_list(v: Any) -> tuple[DbPool, ...]:
+    """``db_pools`` of an analysis JSON (absent in older files: none)."""
+    if not isinstance(v, list):
+        return ()
+    try:
+        return tuple(DbPool(str(p["path"]), int(p["line"]), str(p["library"]), str(p["database"]),
+                            _opt_int(p.get("per_worker")), str(p.get("detail", "")), str(p.get("env_var", "")))
+                     for p in v)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"db_pools: missing or bad field {exc}") from None
