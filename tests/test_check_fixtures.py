@@ -67,6 +67,7 @@ TESTED_ELSEWHERE = {
     "suppress": "test_check_config.py",
     "devcontent": "test_check_config.py",
     "pools": "test_check_pools.py",
+    "fleet": "test_check_fleetfit.py",
 }
 
 

@@ -11,6 +11,7 @@ from workeradvisor.check.analysis import SavedAnalysis
 from workeradvisor.check.checks_config import UNIT_CHECKS, Context, check_node_capacity
 from workeradvisor.check.checks_evidence import check_analysis, check_default_executor, check_thread_limiter
 from workeradvisor.check.discover import discover
+from workeradvisor.check.fleetfit import check_compose_host, check_quota, check_ray_routers
 from workeradvisor.check.model import ParseProblem, Unit
 from workeradvisor.check.pools import PoolLimits, default_limits, find_pools, judge_pools
 from workeradvisor.check.resolve import effective_workers, resolve
@@ -177,6 +178,11 @@ def run_check(root: Path, rules: dict[str, Rule], host_cpus: Callable[[], float]
     findings.extend(check_analysis(analysis, scan, judged, rules))
     pool_findings, pool_notes = judge_pools(find_pools(root), judged, rules, pool_limits or default_limits())
     findings.extend(pool_findings)
+    node = node_cpus if node_cpus is not None else float(host_cpus())
+    node_source = "--node-cpus" if node_cpus is not None else "this machine, cgroup-aware; set --node-cpus"
+    findings.extend(check_compose_host(judged, rules, node, node_source))
+    findings.extend(check_quota(root, judged, rules))
+    findings.extend(check_ray_routers(judged, rules, node, node_source))
     findings = list(drop_suppressed(chosen(findings, select, ignore), _read_for_suppressions))
     notes = ([] if units else [NO_FILES]) + pool_notes
     if analysis and analysis.worker_rss_bytes is None:

@@ -214,7 +214,7 @@ def default_limits(sql: int | None = None, redis: int | None = None) -> PoolLimi
                       redis if redis is not None else REDIS_DEFAULT_MAX_CLIENTS, headroom)
 
 
-def _replicas(unit: Unit) -> tuple[int, str]:
+def hpa_max_replicas(unit: Unit) -> tuple[int, str]:
     """Replicas at full scale: an HPA's maxReplicas when one targets the workload."""
     if unit.hpa:
         top = unit.hpa.split(" ", 1)[0].split("-")[-1]
@@ -233,7 +233,7 @@ def _servers(units: list[Unit]) -> list[tuple[Unit | None, int, int, str]]:
     out: list[tuple[Unit | None, int, int, str]] = []
     for u in chosen:
         assert u.process is not None
-        out.append((u, effective_workers(u.process) or 1, *_replicas(u)))
+        out.append((u, effective_workers(u.process) or 1, *hpa_max_replicas(u)))
     return out or [(None, 1, 1, "replicas")]
 
 
