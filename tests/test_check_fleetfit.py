@@ -38,3 +38,16 @@ def test_ray_router_counts_at_max_replicas(monkeypatch) -> None:
     report = run_fixture(FLEET / "ray" / "bad", monkeypatch, node_cpus=4.0)
     wa522 = next(f for f in report.findings if f.rule == "WA522")
     assert "embed/IngressProxy 1 CPU x 3" in wa522.message and "models alone need 2" in wa522.message
+
+
+def test_quota_counts_only_workloads_in_its_directory(tmp_path, monkeypatch) -> None:
+    (tmp_path / "team").mkdir()
+    (tmp_path / "team" / "deploy.yaml").write_text((FLEET / "quota" / "bad" / "deploy.yaml").read_text())
+    (tmp_path / "other").mkdir()  # another namespace's big workload does not count against team's quota
+    (tmp_path / "other" / "big.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: big}\nspec:\n  replicas: 50\n  template:\n"
+        "    spec:\n      containers:\n        - name: big\n          image: x\n"
+        "          resources: {limits: {cpu: '4'}}\n")
+    findings = run_fixture(tmp_path, monkeypatch).findings
+    assert [(f.rule, f.path) for f in findings] == [("WA521", "team/deploy.yaml")]
+    assert "need 16 CPU" in findings[0].message

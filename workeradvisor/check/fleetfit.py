@@ -10,6 +10,7 @@ deployments keep the default of one reserved CPU per replica unless told otherwi
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from workeradvisor.check.discover import display_path, iter_files, kind_of
 from workeradvisor.check.emit import emit
 from workeradvisor.check.model import Unit
 from workeradvisor.check.pools import hpa_max_replicas
-from workeradvisor.check.rayserve import is_router
+from workeradvisor.check.rayserve import RAY_DEFAULT_REPLICA_CPUS, is_router
 from workeradvisor.check.resolve import effective_workers
 from workeradvisor.check.units import format_cpus, parse_cpus
 from workeradvisor.check.yamlio import as_map, line_of, load_documents
@@ -78,12 +79,17 @@ def _pod_cpu(unit: Unit, key: str) -> float | None:
 
 
 def check_quota(root: Path, units: list[Unit], rules: dict[str, Rule]) -> list[Finding]:
-    """WA521: Kubernetes workloads at their HPA maximum (else replicas) x pod CPU vs a ResourceQuota."""
+    """WA521: Kubernetes workloads at their HPA maximum (else replicas) x pod CPU vs a ResourceQuota.
+
+    A quota binds one namespace; the workloads counted are those in the quota's directory (manifests
+    of one namespace sit together), since namespaces are often set at apply time, not in the files."""
     pods = [u for u in units if u.kind == "kubernetes" and u.production]
     findings = []
     for path, line, key, hard in _quotas(root):
         rows: list[tuple[Unit, int, float]] = []
         for u in pods:
+            if posixpath.dirname(u.path) != posixpath.dirname(path):
+                continue
             cpu = _pod_cpu(u, key)
             if cpu is not None:
                 rows.append((u, hpa_max_replicas(u)[0], cpu))
@@ -106,7 +112,8 @@ def check_ray_routers(units: list[Unit], rules: dict[str, Rule], node: float, no
     findings = []
     for path, group in by_file.items():
         reserved = {u.name: (u.cpu_request or 0.0) * _ray_replicas(u) for u in group}
-        routers = [u for u in group if is_router(u.name) and reserved[u.name] > 0]
+        # a router holding a whole CPU per replica (Ray's default) only to forward requests
+        routers = [u for u in group if is_router(u.name) and (u.cpu_request or 0) >= RAY_DEFAULT_REPLICA_CPUS]
         total = sum(reserved.values())
         router_cpus = sum(reserved[u.name] for u in routers)
         if not routers or total <= node + 1e-9 or total - router_cpus > node + 1e-9:
