@@ -169,3 +169,30 @@ def test_analyze_reads_the_pools_of_the_target_directory() -> None:
     assert back.pools == pools
     md = fleet_report.pools_markdown(pools, 2)
     assert "| **total sql** | | 40 | 80 (within the default limit 100" in md
+
+
+def test_analyze_report_has_the_fleet_section(tmp_path) -> None:
+    """emit() is analyze's, compare's and advise's one report path: with --target-rps the plan is in every format."""
+    from workeradvisor.commands.analyze import emit
+
+    analysis = analysis_from_dict(json.loads(MEM0.read_text()))
+    for fmt, marker in (("markdown", "## Fleet plan"), ("text", "Fleet plan"), ("json", '"fleet": {')):
+        out = tmp_path / f"report.{fmt}"
+        emit(analysis, fmt, str(out))
+        assert marker in out.read_text(), fmt
+    no_target = dataclasses.replace(analysis, recommendation=dataclasses.replace(
+        analysis.recommendation, capacity=dataclasses.replace(analysis.recommendation.capacity, target_rps=None)))
+    emit(no_target, "json", str(tmp_path / "none.json"))
+    assert json.loads((tmp_path / "none.json").read_text())["fleet"] is None
+
+
+def test_pod_limits_from_kubernetes_and_compose_files() -> None:
+    from workeradvisor.commands.plan import pod_from_deploy
+
+    k8s = pod_from_deploy(str(Path(__file__).parent.parent / "examples" / "deploy" / "k8s"), None)
+    assert (k8s.cores, k8s.cpu_request, k8s.memory_bytes) == (2.0, 1.0, GIB)
+    compose = pod_from_deploy(str(Path(__file__).parent / "fixtures" / "check" / "fleet" / "compose" / "bad"), "api")
+    assert (compose.cores, compose.cpu_request) == (2.0, None)
+    # the HPA target is relative to the request: (0.4 idle + 35.35 x 8.435 ms) / 1 CPU = 70%
+    plan = plan_fleet(500, k8s, capacity_inputs(analysis_from_dict(json.loads(MEM0.read_text())), 1000.0), TH)
+    assert (plan.replicas, plan.hpa_cpu_target) == (15, 70)
