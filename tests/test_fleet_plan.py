@@ -196,3 +196,24 @@ def test_pod_limits_from_kubernetes_and_compose_files() -> None:
     # the HPA target is relative to the request: (0.4 idle + 35.35 x 8.435 ms) / 1 CPU = 70%
     plan = plan_fleet(500, k8s, capacity_inputs(analysis_from_dict(json.loads(MEM0.read_text())), 1000.0), TH)
     assert (plan.replicas, plan.hpa_cpu_target) == (15, 70)
+
+
+@pytest.mark.parametrize("content", ["garbage", "[]", '{"recommendation": 1, "environment": {"cores": 2}}',
+                                     '{"recommendation": {"workers": 1}, "environment": {"cores": 2}, "fleet": 5}',
+                                     '{"recommendation": {"workers": 1}, "environment": {"cores": 2}}'])
+def test_plan_command_bad_analysis_is_one_line_exit_2(content: str, tmp_path) -> None:
+    bad = tmp_path / "analysis.json"
+    bad.write_text(content)
+    result = CliRunner().invoke(app, ["plan", str(bad), "--target-rps", "100"])
+    exc = result.exception
+    assert getattr(exc, "exit_code", None) == 2 and "\n" not in str(exc), (type(exc), exc)
+
+
+def test_plan_from_the_manifest_names_the_configured_workers() -> None:
+    deploy = str(Path(__file__).parent.parent / "examples" / "deploy")
+    result = CliRunner().invoke(app, ["plan", str(MEM0), "--target-rps", "500", "--deploy", deploy, "--service",
+                                      "mem0-server/api", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert (doc["pod"]["cores"], doc["pod"]["cpu_request"], doc["hpa"]["cpu_average_utilization"]) == (2.0, 1.0, 70)
+    assert any("runs 4 worker(s) per pod today; this plan runs 1" in n for n in doc["notes"])

@@ -7,6 +7,7 @@ uses), else from the machine the analysis ran on. The arithmetic is ``decide/fle
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +16,7 @@ import typer
 
 from workeradvisor.check.discover import discover
 from workeradvisor.check.model import Unit
-from workeradvisor.check.resolve import resolve
+from workeradvisor.check.resolve import effective_workers, resolve
 from workeradvisor.commands.options import DecisionOpt, OutputOpt, P99SloOpt, ThresholdOpt
 from workeradvisor.decide.fleet import (
     FleetInputError,
@@ -46,6 +47,8 @@ def read_analysis(path: str) -> Analysis:
         raise UsageError(f"{path}: not an analyze JSON: {exc}") from None
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:  # a shape the reader did not expect
+        raise UsageError(f"{path}: not an analyze JSON ({type(exc).__name__}: {exc})") from None
 
 
 def _sized(units: list[Unit]) -> list[Unit]:
@@ -71,6 +74,13 @@ def pod_from_deploy(root: str, service: str | None) -> PodLimits:
     cores = u.cpu_limit if u.cpu_limit is not None else u.cpu_request
     assert cores is not None
     return PodLimits(cores, u.mem_limit, f"{u.kind} {u.name} ({u.path})", u.cpu_request)
+
+
+def configured_workers(root: str, service: str | None) -> int | None:
+    """Workers the chosen workload runs today (None when unknown), to compare with the plan."""
+    units = [u for u in _sized(resolve(discover(Path(root))[0]))
+             if not service or u.name == service or u.name.endswith(f"/{service}")]
+    return effective_workers(units[0].process) if len(units) == 1 and units[0].process else None
 
 
 def _pod(cores: float | None, memory: str | None, deploy: str | None, service: str | None,
@@ -128,4 +138,8 @@ def plan(
     thresholds = {**load_decision_tree(None).thresholds, **tree.thresholds}  # a whole-tree file may omit fleet_*
     th = FleetThresholds.from_thresholds(thresholds)
     result = with_pool_note(plan_fleet(rps, pod, inputs, th), analysis.pools, th)
+    now = configured_workers(deploy, service) if deploy and not (cores or memory) else None
+    if now is not None and result.fits and now != result.workers_per_pod:
+        result = dataclasses.replace(result, notes=(*result.notes, f"{pod.source} runs {now} worker(s) per pod "
+                                                    f"today; this plan runs {result.workers_per_pod}"))
     write_report(render(result), output)
