@@ -146,11 +146,8 @@ def render(analysis: Analysis) -> str:
                           [[str(r.workers), fmt_value("rps", r.predicted_max_rps),
                             fmt_value("rps", r.measured_peak_rps) if r.measured_peak_rps is not None
                             else NOT_MEASURED] for r in cap.rows])
-    if analysis.pools:
-        out += [fleet_report.pools_markdown(analysis.pools, rec.workers)]
-    if analysis.fleet is not None:
-        out += [fleet_report.render_markdown(analysis.fleet)]
     out += charts(tuple(x for x in analysis.load if x.source != "trials"))  # trials: one CCU, in the gain table
+    out += fleet_report.analysis_sections_markdown(analysis.pools, analysis.fleet, rec.workers)
     notes = [*rec.notes, *analysis.notes, *(f"confidence: {r}" for r in rec.confidence_reasons)]
     if notes:
         out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]

@@ -130,11 +130,9 @@ def _print(analysis: Analysis, console: Console) -> None:
     if rec.host_noise is not None:
         labelled(console, Text("host:", "dim"), Text(noise_line(rec.host_noise), "dim"))
     _capacity(analysis, console)
-    if analysis.pools:
-        console.print(Text(fleet_report.pools_text(analysis.pools, rec.workers).rstrip()), highlight=False)
-    if analysis.fleet is not None:
-        console.print(Text(fleet_report.render_text(analysis.fleet).rstrip()), highlight=False)
     print_table(console, "Decision path (rules/decision.yaml)", PATH_COLUMNS, _path_rows(analysis))
+    for section in fleet_report.analysis_sections_text(analysis.pools, analysis.fleet, rec.workers):
+        console.print(Text(section.rstrip()), highlight=False)
     for note in (*rec.notes, *analysis.notes):
         labelled(console, Text("note:", "yellow"), Text(note))
     for reason in rec.confidence_reasons:

@@ -115,3 +115,12 @@ def pools_text(pools: tuple[DbPool, ...], workers: int) -> str:
     lines += [f"  {a}" + (f" at {b}" if b else "") + f": {c} per worker, x {workers} = {d}" for a, b, c, d in
               _pool_rows(pools, workers)]
     return "\n".join(lines) + "\n"
+
+
+def analysis_sections_markdown(pools: tuple[DbPool, ...], plan: FleetPlan | None, workers: int) -> list[str]:
+    """The analysis report's Database pools and Fleet plan sections (none when neither applies)."""
+    return ([pools_markdown(pools, workers)] if pools else []) + ([render_markdown(plan)] if plan else [])
+
+
+def analysis_sections_text(pools: tuple[DbPool, ...], plan: FleetPlan | None, workers: int) -> list[str]:
+    return ([pools_text(pools, workers)] if pools else []) + ([render_text(plan)] if plan else [])
