@@ -73,13 +73,19 @@ def capacity_inputs(analysis: Analysis, p99_slo_ms: float) -> CapacityInputs:
                               "re-run analyze with the profile and a load test")
     metrics = dict(rec.metrics) if rec else {}
     measured, measured_source = measured_rps_per_worker(analysis, p99_slo_ms)
+    # PSS (a worker's own pages plus its share of shared ones) when the analysis measured it: RSS counts
+    # the shared pages in full in every worker and overstates what each extra worker costs
+    pss = getattr(cap, "per_worker_pss_bytes", None)
+    memory, memory_source = ((pss, "largest worker PSS measured") if isinstance(pss, int) and pss > 0 else
+                             (cap.per_worker_rss_bytes, "largest worker RSS measured" if cap.per_worker_rss_bytes
+                              else ""))
     idle = metrics.get("idle_cpu_percent")
     profiled = len(analysis.profile.workers) if analysis.profile and analysis.profile.workers else 1
     return CapacityInputs(
         cpu_s_per_request=cap.cpu_s_per_request, cpu_source=cap.cpu_source,
         measured_rps_per_worker=measured, measured_source=measured_source,
-        per_worker_memory_bytes=cap.per_worker_rss_bytes,
-        memory_source="largest worker RSS measured" if cap.per_worker_rss_bytes else "",
+        per_worker_memory_bytes=memory,
+        memory_source=memory_source,
         idle_cores_per_worker=(idle / 100.0 / profiled) if idle else 0.0,
         request_cpu_ratio=metrics.get("request_cpu_ratio"), p99_slo_ms=p99_slo_ms,
         measured_caveat=_caveat(analysis) if measured is not None else "",
