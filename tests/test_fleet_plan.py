@@ -217,3 +217,12 @@ def test_plan_from_the_manifest_names_the_configured_workers() -> None:
     doc = json.loads(result.output)
     assert (doc["pod"]["cores"], doc["pod"]["cpu_request"], doc["hpa"]["cpu_average_utilization"]) == (2.0, 1.0, 70)
     assert any("runs 4 worker(s) per pod today; this plan runs 1" in n for n in doc["notes"])
+
+
+def test_docs_sample_is_the_current_output() -> None:
+    """docs/fleet-plan.md shows the plan command's Markdown for the saved mem0-like analysis, verbatim."""
+    result = CliRunner().invoke(app, ["plan", str(MEM0), "--target-rps", "500", "--cores", "2", "--memory", "2Gi",
+                                      "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    doc = (Path(__file__).parent.parent / "docs" / "fleet-plan.md").read_text()
+    assert result.output.replace("## Fleet plan", "### Fleet plan", 1) in doc
