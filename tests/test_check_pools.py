@@ -13,6 +13,7 @@ from workeradvisor.check.pools import PoolLimits, check_pools, default_limits, p
 
 POOLS = FIXTURES / "pools"
 CASES = ["code/bad", "code/good", "dockerfile/bad", "dockerfile/good", "compose/bad", "compose/good",
+         "gunicorn_conf/bad", "gunicorn_conf/good",
          "kubernetes/bad", "kubernetes/good"]
 
 
