@@ -73,6 +73,8 @@ TESTED_ELSEWHERE = {
     "malformed": "test_check_malformed.py",
     "suppress": "test_check_config.py",
     "devcontent": "test_check_config.py",
+    "pools": "test_check_pools.py",
+    "fleet": "test_check_fleetfit.py",
 }
 
 

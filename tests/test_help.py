@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from workeradvisor.cli import app
 from workeradvisor.commands.helpfmt import EXAMPLES
 
-COMMANDS = ["analyze", "compare", "advise", "scan", "rules", "explain", "profile", "check", "load", "version"]
+COMMANDS = ["analyze", "compare", "advise", "scan", "rules", "explain", "profile", "check", "load", "plan", "version"]
 
 
 def help_of(*args: str) -> str:

@@ -38,6 +38,7 @@ from workeradvisor.commands import analyze as analyze_cmd
 from workeradvisor.commands import check as check_cmd
 from workeradvisor.commands import compare as compare_cmd
 from workeradvisor.commands import load as load_cmd
+from workeradvisor.commands import plan as plan_cmd
 from workeradvisor.commands import profile as profile_cmd
 from workeradvisor.commands import rules as rules_cmd
 from workeradvisor.commands import scan as scan_cmd
@@ -75,6 +76,7 @@ app.command("explain")(rules_cmd.explain)
 app.command("profile")(profile_cmd.profile)
 app.command("check")(check_cmd.check)
 app.command("load")(load_cmd.load)
+app.command("plan")(plan_cmd.plan)
 
 
 def _exit(code: int) -> None:

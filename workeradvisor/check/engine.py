@@ -11,7 +11,9 @@ from workeradvisor.check.analysis import SavedAnalysis
 from workeradvisor.check.checks_config import UNIT_CHECKS, Context, check_node_capacity
 from workeradvisor.check.checks_evidence import check_analysis, check_default_executor, check_thread_limiter
 from workeradvisor.check.discover import discover
+from workeradvisor.check.fleetfit import check_compose_host, check_quota, check_ray_routers
 from workeradvisor.check.model import ParseProblem, Unit
+from workeradvisor.check.pools import PoolLimits, default_limits, find_pools, judge_pools
 from workeradvisor.check.resolve import effective_workers, resolve
 from workeradvisor.check.selection import chosen
 from workeradvisor.check.suppress import drop_suppressed
@@ -159,7 +161,8 @@ def _dedupe(findings: list[Finding]) -> tuple[Finding, ...]:
 def run_check(root: Path, rules: dict[str, Rule], host_cpus: Callable[[], float], *,
               analysis: SavedAnalysis | None = None, scan: ScanResult | None = None,
               target_ccu: int | None = None, node_cpus: float | None = None,
-              select: Sequence[str] = (), ignore: Sequence[str] = ()) -> CheckReport:
+              select: Sequence[str] = (), ignore: Sequence[str] = (),
+              pool_limits: PoolLimits | None = None) -> CheckReport:
     """``select``/``ignore``: ids or prefixes (ruff semantics); inline ``# workeradvisor: ignore[...]``
     comments are honoured after that."""
     units, problems, files = discover(root)
@@ -176,8 +179,15 @@ def run_check(root: Path, rules: dict[str, Rule], host_cpus: Callable[[], float]
     findings.extend(check_thread_limiter(scan, judged, rules, target_ccu))
     findings.extend(check_default_executor(scan, rules))
     findings.extend(check_analysis(analysis, scan, judged, rules))
+    pool_findings, pool_notes = judge_pools(find_pools(root), judged, rules, pool_limits or default_limits())
+    findings.extend(pool_findings)
+    node = node_cpus if node_cpus is not None else float(host_cpus())
+    node_source = "--node-cpus" if node_cpus is not None else "this machine, cgroup-aware; set --node-cpus"
+    findings.extend(check_compose_host(judged, rules, node, node_source))
+    findings.extend(check_quota(root, judged, rules))
+    findings.extend(check_ray_routers(judged, rules, node, node_source))
     findings = list(drop_suppressed(chosen(findings, select, ignore), _read_for_suppressions))
-    notes = [] if units else [NO_FILES]
+    notes = ([] if units else [NO_FILES]) + pool_notes
     if analysis and analysis.worker_rss_bytes is None:
         notes.append(f"{analysis.source}: no worker RSS measured; memory checks use an estimate")
     if target_ccu and scan is None:

@@ -7,12 +7,14 @@ stdout or ``--output``. Ctrl-C reports the finished steps and exits 130.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from workeradvisor.check.pools import code_pools
 from workeradvisor.commands.options import (
     AllowRemoteOpt,
     AttachPidOpt,
@@ -38,6 +40,8 @@ from workeradvisor.commands.options import (
     UrlOpt,
 )
 from workeradvisor.commands.progress import PipelineView
+from workeradvisor.decide.fleet import with_fleet
+from workeradvisor.decide.tree import load_decision_tree
 from workeradvisor.environment import detect_environment
 from workeradvisor.errors import TargetError, UsageError
 from workeradvisor.load.openapi import DEFAULT_METHODS
@@ -70,7 +74,9 @@ def int_list(text: str, flag: str) -> tuple[int, ...]:
 
 
 def emit(analysis: Analysis, fmt: str, output: str | None) -> None:
-    """The report through the one format table and the one writer (analyze, compare and advise)."""
+    """The report through the one format table and the one writer (analyze, compare and advise).
+    With ``--target-rps`` the report carries the fleet plan (decide/fleet.py)."""
+    analysis = with_fleet(analysis, load_decision_tree(None).thresholds)
     write_report(choose(ANALYSIS_FORMATS, fmt)(analysis), output)
 
 
@@ -151,11 +157,13 @@ def run(target: str | None, measure: MeasureFlags, flags: DecisionFlags, launch:
         outcome = run_pipeline(settings, flags.environment(machine), view, machine)
     finally:
         view.close()
-    emit(outcome.analysis, flags.fmt, flags.output)
+    env = dict(e.split("=", 1) for e in (launch.env if launch else ()) if "=" in e)
+    analysis = dataclasses.replace(outcome.analysis, pools=code_pools(target, measure.app_dir, env))
+    emit(analysis, flags.fmt, flags.output)
     if outcome.error is not None:
         raise outcome.error
-    if outcome.analysis.no_verdict is not None:  # no verdict without evidence: exit 3, the reason on stderr
-        raise TargetError(f"no verdict: {outcome.analysis.no_verdict.reason}")
+    if analysis.no_verdict is not None:  # no verdict without evidence: exit 3, the reason on stderr
+        raise TargetError(f"no verdict: {analysis.no_verdict.reason}")
 
 
 AppDirOpt = Annotated[str | None, typer.Option("--app-dir", help="Directory uvicorn imports TARGET from.")]

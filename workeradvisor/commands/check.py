@@ -11,6 +11,7 @@ import typer
 
 from workeradvisor.check.analysis import load_analysis
 from workeradvisor.check.engine import CheckReport, run_check
+from workeradvisor.check.pools import default_limits
 from workeradvisor.check.render import report_text, scan_errors
 from workeradvisor.check.scanning import scan_tree
 from workeradvisor.check.selection import check_rules, split_ids, validate
@@ -92,6 +93,11 @@ def check(
     ignore: Annotated[list[str] | None, typer.Option(
         "--ignore", help="Skip these rules (ids or prefixes, comma separated; adds to pyproject's).")] = None,
     no_scan: Annotated[bool, typer.Option("--no-scan", help="Skip the code scan (sync endpoints, executors).")] = False,
+    db_max_connections: Annotated[int | None, typer.Option(
+        "--db-max-connections", min=1, help="The database's connection limit for WA520 (default: PostgreSQL's "
+        "100).")] = None,
+    redis_max_clients: Annotated[int | None, typer.Option(
+        "--redis-max-clients", min=1, help="Redis maxclients for WA520 (default: Redis's 10000).")] = None,
 ) -> None:
     """Check deployment files against the CPU/memory limits and the evidence; fail the build when wrong.
 
@@ -108,7 +114,7 @@ def check(
     scan, scan_note = (None, "") if no_scan else scan_tree(path, config)
     report = run_check(path, load_rules(config.rules_dirs), lambda: detect_environment().cores, analysis=saved,
                        scan=scan, target_ccu=target_ccu, node_cpus=node_cpus, select=chosen_select,
-                       ignore=chosen_ignore)
+                       ignore=chosen_ignore, pool_limits=default_limits(db_max_connections, redis_max_clients))
     if scan_note:
         report = dataclasses.replace(report, notes=report.notes + (scan_note,))
     code = exit_code(report, fail_on or config.fail_on or "error")

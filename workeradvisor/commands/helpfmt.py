@@ -25,6 +25,7 @@ EXAMPLES = {
     "profile": "workeradvisor profile --app app/main.py:app --duration 5",
     "check": "workeradvisor check . --ignore WA506 --format github",
     "load": "workeradvisor load http://127.0.0.1:8000/ --ccu 10,50 --stage-seconds 5",
+    "plan": "workeradvisor plan analysis.json --target-rps 500 --cores 2 --memory 2Gi",
     "version": "workeradvisor version",
 }
 _NAMES = {int: "INTEGER", float: "FLOAT", str: "TEXT", bool: "BOOLEAN", Path: "PATH"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from workeradvisor.models.actions import action_kinds
+from workeradvisor.models.fleet import DbPool, FleetPlan
 from workeradvisor.models.launch import Deploy
 from workeradvisor.models.load import LoadResult
 from workeradvisor.models.profile import OperationProfile, ProfileResult
@@ -201,4 +202,6 @@ class Analysis:
     deploy: Deploy | None = None  # how it ran and the command line to deploy
     operations: tuple[OperationProfile, ...] = ()  # per operation of the mix, when it had several
     no_verdict: NoVerdict | None = None
+    fleet: FleetPlan | None = None  # with --target-rps: workers per pod, replicas, HPA (decide/fleet.py)
+    pools: tuple[DbPool, ...] = ()  # connection pools the code builds in every worker (check/pools.py)
 

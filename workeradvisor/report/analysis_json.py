@@ -141,6 +141,8 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         "deploy": analysis.deploy.to_dict() if analysis.deploy else None,
         "operations": [o.to_dict() for o in analysis.operations],
         "heaviest_operation": heaviest_operation(analysis),
+        "fleet": analysis.fleet.to_dict() if analysis.fleet else None,  # docs/fleet-plan.md
+        "db_pools": [p.to_dict() for p in analysis.pools],
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from workeradvisor.models.decision import Analysis
 from workeradvisor.models.load import LoadResult
+from workeradvisor.report import fleet_report
 from workeradvisor.report.analysis_common import (
     COMPARE_HEADERS,
     LOAD_OPERATION_HEADERS,
@@ -156,6 +157,7 @@ def render(analysis: Analysis) -> str:
                 "own pages; PSS adds its share of the shared ones (summed, the true total).", ""]
         out += _table(list(MEMORY_HEADERS), mem_rows) + [f"- {line}" for line in memory_lines(analysis)] + [""]
     out += charts(tuple(x for x in analysis.load if x.source != "trials"))  # trials: one CCU, in the gain table
+    out += fleet_report.analysis_sections_markdown(analysis.pools, analysis.fleet, rec.workers)
     notes = [*rec.notes, *analysis.notes, *(f"confidence: {r}" for r in rec.confidence_reasons)]
     if notes:
         out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]

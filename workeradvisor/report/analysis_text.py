@@ -8,6 +8,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from workeradvisor.models.decision import Analysis
+from workeradvisor.report import fleet_report
 from workeradvisor.report.analysis_common import (
     COMPARE_HEADERS,
     LOAD_OPERATION_HEADERS,
@@ -151,6 +152,8 @@ def _print(analysis: Analysis, console: Console) -> None:
     _capacity(analysis, console)
     _memory(analysis, console)
     print_table(console, "Decision path (rules/decision.yaml)", PATH_COLUMNS, _path_rows(analysis))
+    for section in fleet_report.analysis_sections_text(analysis.pools, analysis.fleet, rec.workers):
+        console.print(Text(section.rstrip()), highlight=False)
     for note in (*rec.notes, *analysis.notes):
         labelled(console, Text("note:", "yellow"), Text(note))
     for reason in rec.confidence_reasons:

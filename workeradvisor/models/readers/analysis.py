@@ -25,6 +25,7 @@ from workeradvisor.models.decision import (
 )
 from workeradvisor.models.launch import Deploy
 from workeradvisor.models.profile import OperationProfile
+from workeradvisor.models.readers.fleet import fleet_from_dict, pools_from_list
 from workeradvisor.models.readers.results import (
     _opt_f,
     _opt_i,
@@ -165,6 +166,8 @@ def analysis_from_dict(data: Any, source: str = "analysis") -> Analysis:
             deploy=Deploy.from_dict(data.get("deploy")),
             operations=tuple(_operation(o) for o in data.get("operations") or [] if isinstance(o, Mapping)),
             no_verdict=no_verdict_from_dict(data.get("no_verdict")),
+            fleet=fleet_from_dict(data.get("fleet")),
+            pools=pools_from_list(data.get("db_pools")),
         )
     except ConfigError as exc:
         msg = str(exc)
