@@ -15,10 +15,10 @@ def kinds(rec) -> list[str]:
 
 
 def test_utilization_law_workers_needed() -> None:
-    cap = build_capacity(profile(cpu_ratio=0.5, cpu_s=0.01), (), env(cores=8), DecideOptions(target_rps=150))
+    cap = build_capacity(profile(cpu_ratio=0.5, cpu_s=0.01), (), env(cores=8), DecideOptions(target_rps=150), 0.25)
     assert cap.loop_saturation_rps == 100.0
     assert cap.workers_needed == 2  # ceil(150 x 0.01 / 0.8) = ceil(1.875)
-    cap = build_capacity(profile(cpu_ratio=0.5, cpu_s=0.01), (), env(cores=8), DecideOptions(target_rps=160))
+    cap = build_capacity(profile(cpu_ratio=0.5, cpu_s=0.01), (), env(cores=8), DecideOptions(target_rps=160), 0.25)
     assert cap.workers_needed == 2  # exactly 2.0 stays 2
     assert predicted_max_rps(4, 0.01, cores=2) == 200.0  # cores cap the parallelism
 

@@ -98,7 +98,7 @@ def test_per_worker_memory_takes_the_largest_pss_reading() -> None:
 
 def test_capacity_uses_pss_and_the_cap_note_says_so() -> None:
     server = _server(worker_pss=200, uss=150, rss=260, sup_pss=40)
-    cap = build_capacity(None, (_loaded(server),), env(cores=4, memory_mib=1000), DecideOptions())
+    cap = build_capacity(None, (_loaded(server),), env(cores=4, memory_mib=1000), DecideOptions(), 0.25)
     assert cap.memory_basis == "pss" and cap.per_worker_pss_bytes == 200 * MIB and cap.per_worker_rss_bytes == 260 * MIB
     assert cap.memory_fit_workers == 3  # (1000 / 1.25 - 40) // 200
     choice = choose_workers((4, 4), cap, env(cores=4, memory_mib=1000), False)
@@ -107,7 +107,7 @@ def test_capacity_uses_pss_and_the_cap_note_says_so() -> None:
 
 
 def test_rss_fallback_keeps_the_old_fit() -> None:
-    cap = build_capacity(profile(rss_mib=300), (), env(cores=4, memory_mib=800), DecideOptions())
+    cap = build_capacity(profile(rss_mib=300), (), env(cores=4, memory_mib=800), DecideOptions(), 0.25)
     assert cap.memory_basis == "rss" and cap.memory_fit_workers == 2 and cap.per_worker_pss_bytes is None
 
 

@@ -90,8 +90,10 @@ def predicted_max_rps(workers: int, cpu_s: float, cores: float) -> float:
 
 
 def build_capacity(
-    profile: ProfileResult | None, loads: tuple[LoadResult, ...], env: Environment, options: DecideOptions
+    profile: ProfileResult | None, loads: tuple[LoadResult, ...], env: Environment, options: DecideOptions,
+    memory_headroom: float,
 ) -> Capacity:
+    """The capacity model; ``memory_headroom`` is rules/decision.yaml's threshold (its one home)."""
     cpu_s, source = cpu_per_request(profile, loads)
     saturation = 1.0 / cpu_s if cpu_s else None
     needed = None
@@ -99,7 +101,7 @@ def build_capacity(
         needed = max(1, math.ceil(options.target_rps * cpu_s / options.target_utilization - 1e-9))
     rss = per_worker_rss(profile, loads)
     mem = per_worker_memory(profile, loads)
-    fit = memory_fit(env.memory_bytes, options.memory_headroom, rss, mem) if env.memory_bytes else None
+    fit = memory_fit(env.memory_bytes, memory_headroom, rss, mem) if env.memory_bytes else None
     rows = []
     for w, load in by_workers(loads).items():
         measured = max((s.rps for s in trusted_stages(load)), default=None)

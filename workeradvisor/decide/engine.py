@@ -151,8 +151,7 @@ def decide(
     metrics.update(interval_metrics(metrics, intervals))
     result = walk(tree, metrics)
     flags = result.env
-    headroom = tree.thresholds.get("memory_headroom", options.memory_headroom)  # the tree's, when it has one
-    cap = build_capacity(profile, loads, env, replace(options, memory_headroom=headroom))
+    cap = build_capacity(profile, loads, env, options, tree.thresholds["memory_headroom"])
     emitted = [k for k in result.actions if (spec := action_kind(k)) is not None and spec.from_tree]
     fix_first = bool(flags.get("fix_first")) or any(
         spec.first is True for k in emitted if (spec := action_kind(k)) is not None)

@@ -43,7 +43,7 @@ class FleetThresholds:
     def from_thresholds(cls, t: Mapping[str, float]) -> FleetThresholds:
         return cls(headroom=t["fleet_headroom"], min_replicas=int(t["fleet_min_replicas"]),
                    hpa_max_factor=t["fleet_hpa_max_factor"], hpa_cpu_min=t["fleet_hpa_cpu_min"],
-                   memory_headroom=t["fleet_memory_headroom"],
+                   memory_headroom=t["memory_headroom"],
                    multi_worker_cpu_ratio=t["fleet_multi_worker_cpu_ratio"],
                    idle_material=t["idle_thread_material"], db_headroom=t["fleet_db_connection_headroom"])
 

@@ -84,7 +84,6 @@ class DecideOptions:
     p99_slo_ms: float = 1000.0
     refactor_possible: bool = True
     target_utilization: float = 0.8  # capacity model: keep each loop at most this busy
-    memory_headroom: float = 0.25  # memory fit headroom; rules/decision.yaml's memory_headroom wins when set
 
 
 def _scan_metrics(scan: ScanResult | None) -> dict[str, float | None]:

@@ -18,7 +18,9 @@ MAX_WORKERS = 64  # a literal workers range must satisfy 1 <= lo <= hi <= this
 # Names the engine reads from the tree itself (decide/engine.py), so every tree must define them:
 # a user tree without them would silently change the result.
 REQUIRED_DEFINITIONS = ("fix_first", "idle_overhead")
-REQUIRED_THRESHOLDS = ("anyio_thread_tokens", "scale_gain_min", "host_idle_min")
+REQUIRED_THRESHOLDS = ("anyio_thread_tokens", "scale_gain_min", "host_idle_min", "memory_headroom",
+                       "fleet_headroom", "fleet_min_replicas", "fleet_hpa_max_factor", "fleet_hpa_cpu_min",
+                       "fleet_multi_worker_cpu_ratio", "fleet_db_connection_headroom", "idle_thread_material")
 
 
 class _Node(Protocol):
