@@ -36,6 +36,14 @@ def _shape(value: object) -> object:
     return None
 
 
+def _without_optional_lists(doc: dict) -> dict:
+    stages = []
+    for st in doc["stages"]:
+        server = {k: v for k, v in (st.get("server") or {}).items() if k != "threads"}
+        stages.append({**{k: v for k, v in st.items() if k != "operations"}, "server": server})
+    return {**doc, "stages": stages}
+
+
 def _watch(args: list[str], timeout: float) -> tuple[subprocess.CompletedProcess[str], set[int]]:
     """Run the CLI, noting every descendant (the Locust master and workers) while it runs."""
     proc = subprocess.Popen([sys.executable, "-m", "workeradvisor", *args], cwd=ROOT, text=True,
@@ -71,7 +79,11 @@ def test_locust_engine_two_workers_same_schema_and_nothing_left(server: RunningS
     native = run_ladder(build_plan(url), [4], stage_seconds=0.6, warmup_s=0.2, server_pid=server.pid)
     assert native.stages[0].requests > 0
     theirs = json.loads(load_json.render(native))
-    assert _shape({**ours, "notes": []}) == _shape({**theirs, "notes": []})
+    # Lists whose items appear only when measured: the per-operation split (native engine only, for now:
+    # docs/load-engines.md) and the workers' busy threads. Their presence differs, not their schema.
+    assert stage["operations"] == [] and theirs["stages"][0]["operations"]
+    assert _shape(_without_optional_lists({**ours, "notes": []})) == _shape(
+        _without_optional_lists({**theirs, "notes": []}))
 
 
 def test_ctrl_c_mid_stage_reports_partial_and_stops_every_locust_process(server: RunningServer) -> None:
