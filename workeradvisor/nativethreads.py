@@ -52,7 +52,7 @@ def as_count(name: str, value: str, cores: int) -> int | None:
     return int(text) if text.isdigit() and int(text) > 0 else None
 
 
-def _literal(node: ast.AST) -> str | None:
+def literal(node: ast.AST) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str | int) and not isinstance(node.value, bool):
         return str(node.value)
     return None
@@ -63,26 +63,36 @@ def _is_environ(node: ast.AST) -> bool:
         node.id == "environ"
 
 
-def setting_of(node: ast.AST, path: str) -> Setting | None:
-    """``os.environ["X"] = "1"``, ``os.environ.setdefault("X", "1")``, ``os.putenv``, ``torch.set_num_threads(n)``,
-    ``opts.intra_op_num_threads = n``; values that are not literals are not guessed."""
+def assignment_of(node: ast.AST) -> tuple[str, ast.expr, bool] | None:
+    """(setting, value expression, overrides the deployment) of ``os.environ["X"] = v``,
+    ``os.environ.setdefault("X", v)`` (does not override), ``os.putenv("X", v)``, ``torch.set_num_threads(v)``
+    or ``opts.intra_op_num_threads = v``, whatever ``v`` is."""
     if isinstance(node, ast.Assign) and len(node.targets) == 1:
-        target, value = node.targets[0], _literal(node.value)
+        target = node.targets[0]
         if isinstance(target, ast.Subscript) and _is_environ(target.value):
-            key = _literal(target.slice)
-            if key in THREAD_VARIABLES and value is not None:
-                return Setting(key, value, path, node.lineno)
-        if isinstance(target, ast.Attribute) and target.attr == INTRA_OP and value is not None:
-            return Setting(INTRA_OP, value, path, node.lineno)
+            key = literal(target.slice)
+            if key in THREAD_VARIABLES:
+                return key, node.value, True
+        if isinstance(target, ast.Attribute) and target.attr == INTRA_OP:
+            return INTRA_OP, node.value, True
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and len(node.args) >= 1:
         func, args = node.func, node.args
-        if func.attr == "set_num_threads" and (value := _literal(args[0])) is not None:
-            return Setting(SET_NUM_THREADS, value, path, node.lineno)
+        if func.attr == "set_num_threads":
+            return SET_NUM_THREADS, args[0], True
         if len(args) >= 2 and (func.attr == "setdefault" and _is_environ(func.value) or func.attr == "putenv"):
-            key, value = _literal(args[0]), _literal(args[1])
-            if key in THREAD_VARIABLES and value is not None:
-                return Setting(key, value, path, node.lineno, overrides_env=func.attr != "setdefault")
+            key = literal(args[0])
+            if key in THREAD_VARIABLES:
+                return key, args[1], func.attr != "setdefault"
     return None
+
+
+def setting_of(node: ast.AST, path: str) -> Setting | None:
+    """A thread setting whose value is a literal; values that are not literals are not guessed."""
+    found = assignment_of(node)
+    value = literal(found[1]) if found is not None else None
+    if found is None or value is None:
+        return None
+    return Setting(found[0], value, path, getattr(node, "lineno", 0), overrides_env=found[2])
 
 
 def imported_modules(node: ast.AST) -> list[str]:
