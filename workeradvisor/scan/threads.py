@@ -48,15 +48,10 @@ def _is_app(ff: FileFacts) -> bool:
         for f in ff.functions)
 
 
-def app_files(facts: list[FileFacts]) -> list[FileFacts]:
-    """Served files of the apps: the app files and every project module they import, transitively
-    (``import pkg.mod`` runs ``pkg/__init__.py`` too). Tests and scripts are never entered."""
-    modules: dict[str, list[FileFacts]] = {}
-    for ff in facts:
-        if not ff.unserved:
-            modules.setdefault(ff.module, []).append(ff)
-    queue = deque(ff for ff in facts if not ff.unserved and _is_app(ff))
-    seen = {id(ff) for ff in queue}
+def _closure(root: FileFacts, modules: dict[str, list[FileFacts]]) -> list[FileFacts]:
+    """``root`` and every project module it imports, transitively (``import pkg.mod`` runs
+    ``pkg/__init__.py`` too). Tests and scripts are never entered."""
+    queue, seen, out = deque([root]), {id(root)}, [root]
     while queue:
         ff = queue.popleft()
         for name in ff.imports:
@@ -65,7 +60,28 @@ def app_files(facts: list[FileFacts]) -> list[FileFacts]:
                 if id(target) not in seen:
                     seen.add(id(target))
                     queue.append(target)
-    return [ff for ff in facts if id(ff) in seen]
+                    out.append(target)
+    return out
+
+
+def apps(facts: list[FileFacts]) -> list[list[FileFacts]]:
+    """The served files of each app: the closure of an app file no other app file imports (a router
+    module imported by ``main.py`` is part of ``main``'s app, not an app of its own)."""
+    modules: dict[str, list[FileFacts]] = {}
+    for ff in facts:
+        if not ff.unserved:
+            modules.setdefault(ff.module, []).append(ff)
+    roots = [ff for ff in facts if not ff.unserved and _is_app(ff)]
+    closures = [(root, _closure(root, modules)) for root in roots]
+    inside = {id(root): [other for other, files in closures if other is not root and any(f is root for f in files)]
+              for root in roots}
+    kept = []
+    for i, (root, files) in enumerate(closures):
+        # imported by another app file: part of that app; two that import each other: the first one
+        if not any(not any(o is root for o in inside[id(other)]) or roots.index(other) < i
+                   for other in inside[id(root)]):
+            kept.append(files)
+    return kept
 
 
 def _where(ff: FileFacts, qualname: str, served: Served) -> tuple[FuncFacts, str, str] | None:
@@ -102,30 +118,31 @@ def _in_force(library: str, mentions: frozenset[str]) -> str | None:
     return next((n for n in READS[library] if n in mentions), None)
 
 
-def _defaults(imports: list[tuple[str, FileFacts, int, tuple[FuncFacts, str, str]]], mentions: frozenset[str],
-              rule: Rule, cores: int) -> list[Finding]:
-    """WA341: one finding per library, at its first served import."""
-    first: dict[str, tuple[FileFacts, int, tuple[FuncFacts, str, str]]] = {}
-    for lib, ff, line, where in sorted(imports, key=lambda i: (i[1].path, i[2])):
-        first.setdefault(lib, (ff, line, where))
-    out = []
-    for lib, (ff, line, where) in sorted(first.items()):
-        if limited(lib, mentions):
-            continue
-        knob = _KNOB.get(lib, "OMP_NUM_THREADS=cores/workers")
-        out.append(_finding(rule, ff, line, where, lib, {"library": NATIVE_LIBRARIES[lib], "cores": str(cores),
-                                                         "setting": knob}))
-    return out
+def _defaults(apps: list[list[FileFacts]], served: Served, mentions: frozenset[str], rule: Rule,
+              cores: int) -> list[Finding]:
+    """WA341: one finding per library and app, at the library's first served import in that app."""
+    found: dict[tuple[str, str, int], Finding] = {}
+    for files in apps:
+        first: dict[str, tuple[FileFacts, int, tuple[FuncFacts, str, str]]] = {}
+        for ff in sorted(files, key=lambda ff: ff.path):
+            for lib, line, func in sorted(ff.native, key=lambda n: n[1]):
+                if lib not in first and not limited(lib, mentions) and (where := _where(ff, func, served)):
+                    first[lib] = (ff, line, where)
+        for lib, (ff, line, where) in first.items():
+            knob = _KNOB.get(lib, "OMP_NUM_THREADS=cores/workers")
+            found.setdefault((lib, ff.path, line), _finding(rule, ff, line, where, lib, {
+                "library": NATIVE_LIBRARIES[lib], "cores": str(cores), "setting": knob}))
+    return list(found.values())
 
 
-def _too_high(facts: list[FileFacts], apps: list[FileFacts], served: Served, libraries: set[str],
+def _too_high(facts: list[FileFacts], served_files: list[FileFacts], served: Served, libraries: set[str],
               mentions: frozenset[str], rule: Rule, cores: int) -> list[Finding]:
     """WA342: every literal value of the setting is above the cores, none is computed, and it is the
     one some imported library reads first among those the code mentions."""
     every = [s for ff in facts for s, _ in ff.thread_settings]
     unknown = frozenset().union(*(ff.thread_unknown for ff in facts))
     out = []
-    for ff in apps:
+    for ff in served_files:
         for s, func in ff.thread_settings:
             count = as_count(s.name, s.value, cores)
             where = _where(ff, func, served)
@@ -148,14 +165,14 @@ def thread_findings(facts: list[FileFacts], served: Served, rules: dict[str, Rul
     """WA341 and WA342 for the scanned project (only the selected ones; ``# noqa`` honoured)."""
     if not (DEFAULT_RULE in rules or TOO_HIGH_RULE in rules) or not any(ff.native for ff in facts):
         return []
-    apps = app_files(facts)
-    imports = [(lib, ff, line, where) for ff in apps for lib, line, func in ff.native
-               if (where := _where(ff, func, served)) is not None]
+    groups = apps(facts)
     mentions = frozenset().union(*(ff.thread_mentions for ff in facts))
     out = []
     if DEFAULT_RULE in rules:
-        out += _defaults(imports, mentions, rules[DEFAULT_RULE], cores)
+        out += _defaults(groups, served, mentions, rules[DEFAULT_RULE], cores)
     if TOO_HIGH_RULE in rules:
-        out += _too_high(facts, apps, served, {i[0] for i in imports}, mentions, rules[TOO_HIGH_RULE], cores)
+        files = list({id(ff): ff for files in groups for ff in files}.values())
+        libraries = {lib for ff in files for lib, _, func in ff.native if _where(ff, func, served)}
+        out += _too_high(facts, files, served, libraries, mentions, rules[TOO_HIGH_RULE], cores)
     by_path = {ff.path: ff for ff in facts}
     return [f for f in out if not is_suppressed(by_path[f.path], f.rule, f.line)]
