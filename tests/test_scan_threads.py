@@ -40,6 +40,12 @@ def test_numpy_in_an_app_without_a_limit_is_reported_with_the_cores(tmp_path, mo
     assert (found[0].context, found[0].entry) == ("startup", "import main")
 
 
+def test_one_finding_per_pool_and_app(tmp_path, monkeypatch) -> None:
+    files = {"main.py": _app("import scipy\nimport numpy\nimport sklearn\nimport sentence_transformers\nimport torch")}
+    found = _scan(tmp_path, monkeypatch, files)
+    assert [(f.line, f.symbol) for f in found] == [(2, "scipy"), (5, "sentence_transformers")]  # BLAS, torch
+
+
 def test_a_library_no_app_imports_tests_and_scripts_are_not_reported(tmp_path, monkeypatch) -> None:
     files = {"lib/__init__.py": "", "lib/embed.py": "import torch\n",  # a library: no app imports it
              "tests/test_x.py": "import numpy\nfrom fastapi import FastAPI\napp = FastAPI()\n"

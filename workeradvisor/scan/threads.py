@@ -120,15 +120,17 @@ def _in_force(library: str, mentions: frozenset[str]) -> str | None:
 
 def _defaults(apps: list[list[FileFacts]], served: Served, mentions: frozenset[str], rule: Rule,
               cores: int) -> list[Finding]:
-    """WA341: one finding per library and app, at the library's first served import in that app."""
+    """WA341: one finding per pool and app, at the first served import in that app of a library using
+    the pool (numpy, scipy and scikit-learn share the BLAS pool; sentence-transformers is torch's)."""
     found: dict[tuple[str, str, int], Finding] = {}
     for files in apps:
-        first: dict[str, tuple[FileFacts, int, tuple[FuncFacts, str, str]]] = {}
+        first: dict[tuple[str, ...], tuple[str, FileFacts, int, tuple[FuncFacts, str, str]]] = {}
         for ff in sorted(files, key=lambda ff: ff.path):
             for lib, line, func in sorted(ff.native, key=lambda n: n[1]):
-                if lib not in first and not limited(lib, mentions) and (where := _where(ff, func, served)):
-                    first[lib] = (ff, line, where)
-        for lib, (ff, line, where) in first.items():
+                pool = READS[lib]
+                if pool not in first and not limited(lib, mentions) and (where := _where(ff, func, served)):
+                    first[pool] = (lib, ff, line, where)
+        for lib, ff, line, where in first.values():
             knob = _KNOB.get(lib, "OMP_NUM_THREADS=cores/workers")
             found.setdefault((lib, ff.path, line), _finding(rule, ff, line, where, lib, {
                 "library": NATIVE_LIBRARIES[lib], "cores": str(cores), "setting": knob}))
