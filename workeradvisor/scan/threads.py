@@ -72,15 +72,14 @@ def apps(facts: list[FileFacts]) -> list[list[FileFacts]]:
         if not ff.unserved:
             modules.setdefault(ff.module, []).append(ff)
     roots = [ff for ff in facts if not ff.unserved and _is_app(ff)]
-    closures = [(root, _closure(root, modules)) for root in roots]
-    inside = {id(root): [other for other, files in closures if other is not root and any(f is root for f in files)]
-              for root in roots}
+    closures = [_closure(root, modules) for root in roots]
+    members = [{id(ff) for ff in files} for files in closures]
     kept = []
-    for i, (root, files) in enumerate(closures):
-        # imported by another app file: part of that app; two that import each other: the first one
-        if not any(not any(o is root for o in inside[id(other)]) or roots.index(other) < i
-                   for other in inside[id(root)]):
-            kept.append(files)
+    for i, root in enumerate(roots):
+        # imported by another app file: part of that app; two that import each other: the first one's
+        if not any(j != i and id(root) in members[j] and (id(roots[j]) not in members[i] or j < i)
+                   for j in range(len(roots))):
+            kept.append(closures[i])
     return kept
 
 
