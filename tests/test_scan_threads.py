@@ -110,6 +110,9 @@ def test_a_literal_setting_above_the_cores_is_a_warning(tmp_path, monkeypatch) -
      "numpy reads OPENBLAS_NUM_THREADS first"),
     ("import os\nos.environ['OMP_NUM_THREADS'] = '64'\nimport tokenizers", "tokenizers does not read it"),
     ("import os\nos.environ['TOKENIZERS_PARALLELISM'] = 'true'\nimport tokenizers", "true is one per core, not more"),
+    ("import os\nimport torch\nos.environ['OMP_NUM_THREADS'] = '64'", "set after the import: may be read already"),
+    ("import os\nimport torch\n\n\ndef late():\n    os.environ['OMP_NUM_THREADS'] = '64'\n\n\nlate()\n",
+     "set in a function, called after the import"),
 ])
 def test_no_too_high_claim_unless_the_setting_is_in_force_and_above_the_cores(tmp_path, monkeypatch, code: str,
                                                                               why: str) -> None:

@@ -102,4 +102,5 @@ class FileFacts:
     native: list[tuple[str, int, str]] = field(default_factory=list)
     thread_settings: list[tuple[Setting, str]] = field(default_factory=list)  # (setting, function qualname)
     thread_unknown: frozenset[str] = frozenset()
+    loads_from: int = 0  # first module-level import of a native library or a project module (0: none)
     thread_mentions: frozenset[str] = frozenset()

@@ -23,6 +23,7 @@ from workeradvisor.nativethreads import (
     BLAS_LIBRARIES,
     NATIVE_LIBRARIES,
     READS,
+    THREAD_VARIABLES,
     THREADPOOL_LIMITS,
     Setting,
     as_count,
@@ -151,11 +152,19 @@ def _too_high(facts: list[FileFacts], served_files: list[FileFacts], served: Ser
                 continue
             if any((as_count(o.name, o.value, cores) or 0) <= cores for o in every if o.name == s.name):
                 continue  # another value of it somewhere: which one runs last is not for a static claim
+            if s.name in THREAD_VARIABLES and not _before_loading(ff, s, where[0]):
+                continue  # a library reads the variable when it loads: set after an import, it may be too late
             readers = sorted(NATIVE_LIBRARIES[lib] for lib in libraries if _in_force(lib, mentions) == s.name)
             if readers:
                 out.append(_finding(rule, ff, s.line, where, _label(s), {
                     "threads": str(count), "cores": str(cores), "libraries": ", ".join(readers)}))
     return out
+
+
+def _before_loading(ff: FileFacts, s: Setting, func: FuncFacts) -> bool:
+    """An environment variable set at import time of its file before that file imports any native
+    library or project module: set before a library it loads reads it."""
+    return func.is_module and (not ff.loads_from or s.line < ff.loads_from)
 
 
 def _label(s: Setting) -> str:
