@@ -18,19 +18,11 @@ from workeradvisor.check.checks_config import Context
 from workeradvisor.check.emit import emit
 from workeradvisor.check.model import Unit
 from workeradvisor.check.resolve import effective_workers
-from workeradvisor.check.threads_code import NATIVE_LIBRARIES, CodeThreads, Setting
+from workeradvisor.check.threads_code import CodeThreads
 from workeradvisor.check.units import format_cpus
 from workeradvisor.models.scan import Finding
+from workeradvisor.nativethreads import NATIVE_LIBRARIES, READS, Setting, as_count
 
-# Which settings a library reads, first match wins; none set: one thread per core.
-_BLAS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
-_TORCH = ("torch.set_num_threads", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-READS: dict[str, tuple[str, ...]] = {
-    "numpy": _BLAS, "scipy": _BLAS, "sklearn": _BLAS, "joblib": _BLAS,
-    "torch": _TORCH, "sentence_transformers": _TORCH,
-    "onnxruntime": ("intra_op_num_threads",),
-    "tokenizers": ("TOKENIZERS_PARALLELISM",),
-}
 _ASSIGN = re.compile(r"^[A-Za-z_]\w*=")  # `OMP_NUM_THREADS=2 uvicorn ...` on a command line
 _APP_TARGET = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):[A-Za-z_][\w.]*(?:\(\))?$")  # pkg.mod:app
 _FIX_EXTRA = {
@@ -48,13 +40,6 @@ class Threads:
     source: str  # "OMP_NUM_THREADS=4" | "default: one per core"
     path: str = ""  # where the setting is written ("" for the default)
     line: int = 0
-
-
-def _as_count(name: str, value: str, cores: int) -> int | None:
-    text = value.strip().strip("'\"")
-    if name == "TOKENIZERS_PARALLELISM":
-        return 1 if text.lower() in ("false", "0", "no", "off") else cores
-    return int(text) if text.isdigit() and int(text) > 0 else None
 
 
 def _unit_settings(unit: Unit, dockerfiles: dict[str, Unit]) -> dict[str, Setting]:
@@ -118,7 +103,7 @@ def effective_threads(library: str, env: dict[str, Setting], code: list[Setting]
         chosen = next((s for s in in_code if s.overrides_env), None) or env.get(name) or (in_code[0] if in_code
                                                                                           else None)
         if chosen is not None:
-            count = _as_count(name, chosen.value, cores)
+            count = as_count(name, chosen.value, cores)
             if count is None:
                 return None
             label = f"{name}({chosen.value})" if name == "torch.set_num_threads" else f"{name}={chosen.value}"

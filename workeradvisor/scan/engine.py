@@ -27,6 +27,7 @@ from workeradvisor.scan.fileworker import collapse_newer_syntax, scan_file
 from workeradvisor.scan.linker import Linker, RawFinding
 from workeradvisor.scan.ruleindex import RuleIndex, build_index
 from workeradvisor.scan.served import STARTUP, UNSERVED, Served, unserved_reason
+from workeradvisor.scan.threads import thread_findings
 
 SCAN_RULE_LIMIT = 500  # scan owns WA100-WA499; the deployment gate (check) owns WA500+
 STARTUP_RULE = "WA390"  # loop claims in startup-only code, folded into one info finding
@@ -240,7 +241,7 @@ def scan_paths(paths: Sequence[str | os.PathLike[str]], *, rules_dirs: Sequence[
         raw = linker.findings(facts)
         served = Served(linker, facts)
     unserved = config.include_unserved if include_unserved is None else include_unserved
-    findings = _render(raw, rules, served, unserved)
+    findings = _render(raw, rules, served, unserved) + thread_findings(facts, served, rules, cpu_count())
     kept = [f for f in findings if not _per_file_ignored(f, config, cwd)]
     kept.sort(key=lambda f: (f.path, f.line, f.col, f.rule, f.symbol))
     return ScanResult(len(facts), tuple(kept), tuple(sorted(errors, key=lambda e: (e.path, e.message))),

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from workeradvisor.nativethreads import Setting
+
 
 class Hit(NamedTuple):
     """A rule matched at a call site."""
@@ -93,3 +95,12 @@ class FileFacts:
     framework: bool = False  # imports a web framework (FastAPI, Starlette, aiohttp, Django, ...)
     cli: bool = False  # imports click / typer / argparse
     class_defaults: dict[str, bool] = field(default_factory=dict)  # "mod.Class.field" -> bool default
+    # native compute threads (scan/threads.py): which project modules this file imports (the app's
+    # import graph), native libraries imported (library, line, enclosing function qualname), literal
+    # thread settings, settings whose value is not a literal, and any mention of a thread limit
+    imports: set[str] = field(default_factory=set)
+    native: list[tuple[str, int, str]] = field(default_factory=list)
+    thread_settings: list[tuple[Setting, str]] = field(default_factory=list)  # (setting, function qualname)
+    thread_unknown: frozenset[str] = frozenset()
+    loads_from: int = 0  # first module-level import of a native library or a project module (0: none)
+    thread_mentions: frozenset[str] = frozenset()

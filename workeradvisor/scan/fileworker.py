@@ -12,6 +12,7 @@ import warnings
 from workeradvisor.models.scan import ScanError
 from workeradvisor.scan.facts import FileFacts
 from workeradvisor.scan.ruleindex import RuleIndex
+from workeradvisor.scan.threadfacts import read_threads
 from workeradvisor.scan.visitor import Visitor
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # larger .py files are almost always generated data
@@ -141,6 +142,7 @@ def scan_file(path: str, display: str, module: str, index: RuleIndex, tokens: fr
         return ScanError(display, "too deeply nested to analyse")
     finally:
         visitor.handlers.clear()  # break the visitor <-> bound-method cycle: freed without the GC
+    read_threads(tree, data, facts)
     _drop_suppressed(facts)
     return facts
 

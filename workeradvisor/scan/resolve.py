@@ -90,12 +90,7 @@ class Resolver:
                     top = a.name.partition(".")[0]
                     scope[top] = QName(top)
             return out
-        base = node.module or ""
-        if node.level:
-            pkg = self.package.split(".") if self.package else []
-            up = node.level - 1
-            pkg = pkg[: len(pkg) - up] if up <= len(pkg) else []
-            base = ".".join(p for p in (*pkg, node.module or "") if p)
+        base = self.import_base(node)
         for a in node.names:
             if a.name == "*":
                 continue
@@ -104,6 +99,15 @@ class Resolver:
             scope[local] = QName(q)
             out.append((local, q))
         return out
+
+    def import_base(self, node: ast.ImportFrom) -> str:
+        """The absolute module a ``from ... import`` reads (relative levels resolved)."""
+        if not node.level:
+            return node.module or ""
+        pkg = self.package.split(".") if self.package else []
+        up = node.level - 1
+        pkg = pkg[: len(pkg) - up] if up <= len(pkg) else []
+        return ".".join(p for p in (*pkg, node.module or "") if p)
 
     def is_project(self, qualname: str) -> bool:
         return qualname.partition(".")[0] in self.tokens

@@ -11,6 +11,7 @@ import ast
 from collections.abc import Callable
 from typing import Any
 
+from workeradvisor.nativethreads import NATIVE_LIBRARIES
 from workeradvisor.scan import known
 from workeradvisor.scan.calls import CallsMixin
 from workeradvisor.scan.defs import DefsMixin
@@ -138,6 +139,15 @@ class Visitor(CallsMixin, DefsMixin, EntryMixin, MemoMixin, RouteMixin, ScopingM
                 self.facts.framework = True
             elif top in known.CLI_MODULES:
                 self.facts.cli = True
+            elif top in NATIVE_LIBRARIES and (top, node.lineno, self.func.qualname) not in self.facts.native:
+                self.facts.native.append((top, node.lineno, self.func.qualname))  # prepass and visit both see it
+        names = [a.name for a in node.names] if type(node) is ast.Import else [
+            self.import_base(node), *(q for _, q in pairs)]  # type: ignore[arg-type]
+        loads = [q for q in names if q and self.is_project(q)]
+        self.facts.imports.update(loads)
+        if self.func.is_module and (loads or any(t in NATIVE_LIBRARIES for t in tops)):
+            first = self.facts.loads_from
+            self.facts.loads_from = min(first, node.lineno) if first else node.lineno
         if self.func.is_module and self.cls is None:
             for local, q in pairs:
                 if self.is_project(q):
