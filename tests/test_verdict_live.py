@@ -33,7 +33,8 @@ def test_warmup_requests_hanging_through_the_window_are_timeouts(server: Running
 
 # --- analyze end to end: each misbehaving app gets no verdict, in every format, exit 3 -------------------
 
-QUICK = ("--idle-seconds", "1", "--profile-seconds", "1", "--stage-seconds", "2", "--warmup", "1", "--ccu", "2,4")
+QUICK = ("--idle-seconds", "1", "--profile-seconds", "1", "--stage-seconds", "2", "--warmup", "1", "--ccu", "2,4",
+         "--timeout", "2")  # /slow sleeps 30 s: what outlives 2 s is a timeout, and the run does not wait 30 s
 VERDICT_WORDS = ("uvicorn worker", "Offload", "offload-process-pool", "Run 1", "Run 2")
 
 
@@ -61,6 +62,9 @@ def test_endpoint_sleeping_past_the_window_gives_no_verdict() -> None:
     reason = doc["no_verdict"]["reason"]
     assert "no request completed at 2 CCU" in reason and "still waiting past the timeout" in reason
     assert "--timeout" in reason  # names the fix
+    [load] = doc["load"]  # the ladder stopped at the stage that completed nothing: 4 CCU could tell no more
+    assert [st["ccu"] for st in load["stages"]] == [2]
+    assert any("stopped after ccu 2: no request completed" in n for n in load["notes"])
 
 
 def test_app_answering_500_gives_no_verdict_naming_the_error_class() -> None:

@@ -98,6 +98,7 @@ class MeasureFlags:
     methods: str = DEFAULT_METHODS_TEXT
     header: tuple[str, ...] = ()
     pairs: int = DEFAULT_PAIRS  # interleaved trial rounds when several worker counts are compared
+    timeout: float = 10.0  # seconds before a request counts as a timeout (profiled runs, stages, trials)
 
     def validate(self) -> None:
         given = [f for f, v in (("--path", self.path), ("--requests", self.requests),
@@ -114,6 +115,8 @@ class MeasureFlags:
             raise UsageError("window lengths must be > 0 seconds (warm-up >= 0)")
         int_list(self.ccu, "--ccu")
         int_list(self.workers, "--workers")
+        if self.timeout <= 0:
+            raise UsageError("--timeout must be > 0 seconds")
         if self.pairs < 2:
             raise UsageError("--pairs must be >= 2 (an interval needs at least two pairs of trials)")
 
@@ -149,7 +152,7 @@ def run(target: str | None, measure: MeasureFlags, flags: DecisionFlags, launch:
         warmup_s=measure.warmup, options=flags.options(), tree=flags.tree(), downstream=flags.downstream,
         openapi=measure.openapi, access_log=measure.access_log, methods=measure.method_list(),
         headers=measure.header_pairs(),
-        pairs=measure.pairs,
+        pairs=measure.pairs, timeout_s=measure.timeout,
     )
     view = PipelineView()
     try:
@@ -178,6 +181,8 @@ StageOpt = Annotated[float, typer.Option("--stage-seconds", help="Measured secon
 WarmupOpt = Annotated[float, typer.Option("--warmup", help="Unmeasured seconds before each stage.")]
 PairsOpt = Annotated[int, typer.Option("--pairs", help="Interleaved trial rounds (A B, B A ...) when several worker "
                                        "counts are compared; the gain's interval narrows with more.")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds before a request counts as a timeout "
+                                           "(profiled runs, load stages and trials).")]
 OpenapiOpt = Annotated[str | None, typer.Option(
     "--openapi", metavar="FILE|URL", help="OpenAPI document to build the request mix from (default: the app's "
     "/openapi.json when it serves one; else the scan's simple GET routes).")]
@@ -214,6 +219,7 @@ def analyze(
     stage_seconds: StageOpt = DEFAULT_STAGE_S,
     warmup: WarmupOpt = DEFAULT_WARMUP_S,
     pairs: PairsOpt = DEFAULT_PAIRS,
+    timeout: TimeoutOpt = 10.0,
     fmt: FormatOpt = "text",
     output: OutputOpt = None,
     python: PythonOpt = None,
@@ -233,7 +239,8 @@ def analyze(
     """Measure the app (uvicorn, gunicorn, your --cmd, or a running server with --url) and recommend a
     worker count, with the evidence."""
     measure = MeasureFlags(app_dir, tuple(path or ()), requests, ccu, workers, idle_seconds, profile_seconds,
-                           stage_seconds, warmup, openapi, access_log, methods, tuple(header or ()), pairs)
+                           stage_seconds, warmup, openapi, access_log, methods, tuple(header or ()), pairs,
+                           timeout)
     flags = DecisionFlags(target_rps, target_ccu, p99_slo, tuple(threshold or ()), decision, downstream, cores,
                           memory, no_refactor, fmt, output)
     run(target, measure, flags, LaunchFlags(python, server, cmd, tuple(env or ()), env_file, url, pid, allow_remote,

@@ -29,6 +29,7 @@ from workeradvisor.commands.analyze import (
     RequestsOpt,
     StageOpt,
     TargetArg,
+    TimeoutOpt,
     WarmupOpt,
     run,
 )
@@ -81,6 +82,7 @@ def compare(
     stage_seconds: StageOpt = COMPARE_STAGE_S,
     warmup: WarmupOpt = DEFAULT_WARMUP_S,
     pairs: PairsOpt = DEFAULT_PAIRS,
+    timeout: TimeoutOpt = 10.0,
     fmt: FormatOpt = "text",
     output: OutputOpt = None,
     python: PythonOpt = None,
@@ -96,7 +98,8 @@ def compare(
 ) -> None:
     """Load test several worker counts side by side and apply the seed's gain rule (scale_gain_min)."""
     measure = MeasureFlags(app_dir, tuple(path or ()), requests, ccu, workers, idle_seconds, profile_seconds,
-                           stage_seconds, warmup, openapi, access_log, methods, tuple(header or ()), pairs)
+                           stage_seconds, warmup, openapi, access_log, methods, tuple(header or ()), pairs,
+                           timeout)
     flags = DecisionFlags(target_rps, target_ccu, p99_slo, tuple(threshold or ()), decision, downstream, cores,
                           memory, no_refactor, fmt, output)
     run(target, measure, flags, LaunchFlags(python, server, cmd, tuple(env or ()), env_file, preload=preload))

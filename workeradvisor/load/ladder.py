@@ -118,6 +118,9 @@ def run_ladder(
                 notes.append(f"the saturated stage (ccu {ccu}) was generator-bound: the knee is not the server's")
             break
         stages.append(stage)
+        if stage.requests == 0 and stage.errors.total > 0:  # every request failed or timed out
+            notes.append(f"stopped after ccu {ccu}: no request completed; more users cannot tell more")
+            break
         last_healthy = ccu
     if knee == (None, None) and stop_on_p99_ms is None and stop_on_errors is None:
         knee = inferred_knee(stages)

@@ -148,7 +148,7 @@ def _profile(pid: int, settings: PipelineSettings, state: PipelineState, *, idle
              plan: RequestPlan | None = None) -> None:
     result = profile_server(pid, duration_s=settings.idle_s if idle else settings.profile_s, idle=idle, plan=plan,
                             scan=state.scan, ccu=PROFILE_CCU, attribution_s=settings.attribution_s,
-                            target=settings.target or label(settings.launch))
+                            target=settings.target or label(settings.launch), timeout_s=settings.timeout_s)
     if result.attribution_error_code == EXIT_INTERRUPTED:
         state.profiles.append(result)  # the headline numbers stand
         raise KeyboardInterrupt
@@ -310,7 +310,8 @@ def _per_operation(pid: int, base_url: str, settings: PipelineSettings, state: P
     for name in names[:MAX_OPERATIONS]:
         plan = build_plan(base_url, requests=[t for t in state.traffic if t.name == name],
                           allow_remote=settings.launch.allow_remote)
-        result = profile_server(pid, duration_s=OPERATION_S, plan=plan, attribution=False, ccu=PROFILE_CCU)
+        result = profile_server(pid, duration_s=OPERATION_S, plan=plan, attribution=False, ccu=PROFILE_CCU,
+                                timeout_s=settings.timeout_s)
         pr = result.per_request
         if pr is None or pr.requests == 0:
             state.notes.append(f"per-operation breakdown: {name} completed no request alone")

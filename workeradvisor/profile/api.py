@@ -38,6 +38,7 @@ def profile_server(
     rate_hz: int = 75,
     target: str = "",
     on_window: WindowHook | None = None,
+    timeout_s: float = 10.0,
 ) -> ProfileResult:
     """Profile the uvicorn/gunicorn server at ``server_pid`` (the supervisor or a single worker).
 
@@ -58,7 +59,7 @@ def profile_server(
     watched = sorted({server_pid, *workers}) if idle else workers
     notes: list[str] = []
     windows, stage = headline(watched, duration_s=duration_s, plan=plan, ccu=ccu, rate=rate, server_pid=server_pid,
-                              on_window=on_window)
+                              on_window=on_window, timeout_s=timeout_s)
     died = [pid for pid, w in windows.items() if w.died]
     if died:
         notes.append(f"process(es) {', '.join(map(str, died))} exited during the headline window: partial data")
@@ -71,7 +72,8 @@ def profile_server(
     if attribution and alive:
         secs = attribution_s if attribution_s is not None else max(1.0, min(duration_s, 3.0))
         try:
-            spy_runs = attribution_passes(alive, duration_s=secs, plan=plan, ccu=ccu, rate_hz=rate_hz)
+            spy_runs = attribution_passes(alive, duration_s=secs, plan=plan, ccu=ccu, rate_hz=rate_hz,
+                                           timeout_s=timeout_s)
         except PermissionDeniedError as exc:  # keep the headline numbers; the CLI still exits 4
             attribution_error = (str(exc), exc.exit_code)
         except KeyboardInterrupt:  # Ctrl-C in the attribution window: report the headline, exit 130

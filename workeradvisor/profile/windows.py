@@ -32,6 +32,7 @@ def headline(
     rate: float | None = None,
     server_pid: int | None = None,
     on_window: WindowHook | None = None,
+    timeout_s: float = 10.0,
 ) -> tuple[dict[int, WorkerWindow], StageResult | None]:
     """Schedstat of every thread of ``pids`` over ``duration_s``, under the plan's traffic or none."""
     window = HeadlineWindow(list(pids))
@@ -67,7 +68,7 @@ def headline(
 
     try:
         stage = run_stage(plan, ccu=ccu, rate=rate, duration_s=duration_s, warmup_s=WARMUP_S, server_pid=server_pid,
-                          progress=progress)
+                          progress=progress, timeout_s=timeout_s)
     finally:
         if state["open"] and not state["closed"]:  # the stage ended (or failed) before our margin
             window.stop()
@@ -86,6 +87,7 @@ def attribution_passes(
     plan: Any = None,
     ccu: int = 1,
     rate_hz: int = pyspy.DEFAULT_RATE_HZ,
+    timeout_s: float = 10.0,
 ) -> dict[int, tuple[SpyRun, SpyRun]]:
     """Per worker: (pass with ``--idle``, pass without), each under the same traffic as the headline."""
     runs: dict[int, list[SpyRun]] = {pid: [] for pid in pids}
@@ -95,7 +97,7 @@ def attribution_passes(
         try:
             for pid in live:
                 pending.append(pyspy.start(pid, duration_s=duration_s, include_idle=include_idle, rate_hz=rate_hz))
-            _drive(plan, ccu, duration_s)
+            _drive(plan, ccu, duration_s, timeout_s)
             for p in pending:
                 try:
                     runs[p.pid].append(p.finish())
@@ -109,11 +111,12 @@ def attribution_passes(
     return {pid: (r[0], r[1]) for pid, r in runs.items() if len(r) == 2}
 
 
-def _drive(plan: Any, ccu: int, duration_s: float) -> None:
-    """Traffic for one py-spy pass (py-spy records for ``duration_s`` from its own start)."""
+def _drive(plan: Any, ccu: int, duration_s: float, timeout_s: float) -> None:
+    """Traffic for one py-spy pass (py-spy records for ``duration_s`` from its own start); requests still
+    unanswered ``timeout_s`` after the pass are abandoned (a 30 s endpoint must not hold the run 30 s)."""
     if plan is None:
         time.sleep(duration_s)
         return
     from workeradvisor.load import run_stage
 
-    run_stage(plan, ccu=ccu, duration_s=duration_s + 0.3, warmup_s=0.0)
+    run_stage(plan, ccu=ccu, duration_s=duration_s + 0.3, warmup_s=0.0, timeout_s=timeout_s)
