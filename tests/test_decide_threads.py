@@ -88,3 +88,16 @@ def test_tracker_reads_this_process_threads() -> None:
     tracker.observe(os.getpid())
     mine = [s for s in tracker.samples() if s.tid == os.getpid()]
     assert mine and mine[0].busy_fraction > 0.5
+
+
+def test_a_background_thread_busy_with_no_traffic_is_not_a_compute_pool() -> None:
+    """mem0's telemetry thread: busy at idle and under load, beside the loop, in each of 2 workers on 2 cores.
+    Same schedstat figures as a BLAS pool, but the idle profile already saw it: the idle branch owns it."""
+    telemetry = f.profile(cpu_ratio=0.6, idle_cpu=56.0, culprits=(("mem0-telemetry", 56.0),))
+    m = thread_metrics((_two_workers(OVER),), 2.0, background=1)
+    assert (m["busy_threads"], m["busy_threads_per_worker"], m["background_threads_per_worker"]) == (2, 1, 1)
+    rec = decide(f.scan(), telemetry, (_two_workers(OVER),), f.env(cores=2))
+    assert "limit-native-threads" not in [a.kind for a in rec.actions]
+    quiet = f.profile(cpu_ratio=0.6, culprits=(("python", 5.0),))  # a culprit under the busy line: still a pool
+    assert "limit-native-threads" in [a.kind for a in decide(f.scan(), quiet, (_two_workers(OVER),),
+                                                                   f.env(cores=2)).actions]

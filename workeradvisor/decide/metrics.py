@@ -15,6 +15,7 @@ from workeradvisor.models.decision import Environment
 from workeradvisor.models.load import LoadResult, StageResult
 from workeradvisor.models.profile import ProfileResult, WorkerProfile
 from workeradvisor.models.scan import ScanResult
+from workeradvisor.models.threads import BUSY_THREAD_FRACTION
 
 BLOCKING_PREFIX = "blocking-"
 BLOCKING_SEVERITIES = ("error", "warning")
@@ -159,6 +160,14 @@ def primary_load(loads: tuple[LoadResult, ...]) -> LoadResult | None:
     return min(ladders, key=load_workers) if ladders else None
 
 
+def background_threads(profile: ProfileResult | None) -> int:
+    """Non-loop threads of one worker that stayed busy with no traffic (idle profile culprits at or above the
+    busy-thread line). analyze profiles idle with one worker, so this is per worker."""
+    if profile is None or profile.idle is None:
+        return 0
+    return sum(1 for t in profile.idle.culprits if not t.is_loop and t.cpu_percent >= BUSY_THREAD_FRACTION * 100)
+
+
 def _load_metrics(loads: tuple[LoadResult, ...], slo: float) -> dict[str, float | None]:
     load = primary_load(loads)
     if load is None or not load.stages:
@@ -233,7 +242,7 @@ def extract_metrics(
     share, ccu = m["sync_endpoint_share"], m["target_ccu"]
     m["thread_demand"] = float(math.ceil(ccu * share)) if share is not None and ccu is not None else None
     m["refactor_possible"] = 1.0 if options.refactor_possible else 0.0
-    m.update(thread_metrics(loads, env.cores))
+    m.update(thread_metrics(loads, env.cores, background_threads(profile)))
     for flag in ("has_scan", "has_profile", "has_load", "has_compare"):
         m[flag] = m[flag] or 0.0
     return m

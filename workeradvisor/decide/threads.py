@@ -24,6 +24,8 @@ THREAD_METRICS: dict[str, str] = {
     "thread_workers": "worker processes at that stage",
     "thread_runqueue_fraction": "share of the busy threads' runnable time spent waiting for a core (0..1)",
     "native_threads_to_set": "threads per worker that fit: floor(cores / thread_workers), at least 1",
+    "background_threads_per_worker": "non-loop threads busy with no traffic (idle profile); taken out of the busy "
+                                     "thread counts above: a background thread is idle CPU, not a compute pool",
 }
 
 
@@ -44,15 +46,20 @@ def busiest_stage(loads: tuple[LoadResult, ...]) -> tuple[StageResult, ThreadPre
     return best
 
 
-def thread_metrics(loads: tuple[LoadResult, ...], cores: float) -> dict[str, float | None]:
+def thread_metrics(loads: tuple[LoadResult, ...], cores: float, background: int = 0) -> dict[str, float | None]:
+    """``background``: threads per worker busy with no traffic at all (mem0's telemetry thread). They burn a
+    core whatever the load, so the idle branch owns them; counting them here would call a Python telemetry
+    loop a BLAS pool and advise OMP_NUM_THREADS for it."""
     found = busiest_stage(loads)
     if found is None:
         return {}
     p = found[1]
+    busy = max(0, p.busy_threads - background * p.workers)
     return {
-        "busy_threads": float(p.busy_threads),
-        "busy_threads_per_worker": float(p.max_per_worker),
-        "busy_threads_per_core": p.busy_threads / cores if cores > 0 else None,
+        "busy_threads": float(busy),
+        "busy_threads_per_worker": float(max(0, p.max_per_worker - background)),
+        "busy_threads_per_core": busy / cores if cores > 0 else None,
+        "background_threads_per_worker": float(background),
         "thread_workers": float(p.workers),
         "thread_runqueue_fraction": round(p.runqueue_fraction, 4),
         "native_threads_to_set": float(max(1, math.floor(cores / p.workers + 1e-9))),
