@@ -76,7 +76,7 @@ def test_sync_endpoints_at_high_ccu_raise_the_thread_limit() -> None:
 
 def test_mem0_like_reproduces_the_seed_story() -> None:
     """Idle CPU culprit first, then 1 worker: a second worker does not pass the 30% rule."""
-    doc = analyze_json("examples/mem0_like/app.py:app", "--workers", "1,2", "--ccu", "10,30")
+    doc = analyze_json("examples/mem0_like/app.py:app", "--workers", "1,2", "--ccu", "10,30", "--pairs", "2")
     rec = doc["recommendation"]
     assert rec["path"][0]["node"] == "idle" and rec["path"][0]["workers_range"] is None
     hottest = max(doc["profile"]["idle"]["culprits"], key=lambda t: t["cpu_percent"])

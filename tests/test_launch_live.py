@@ -67,7 +67,7 @@ def _roles(load: dict[str, Any]) -> list[str]:
 def test_gunicorn_one_vs_two_workers() -> None:
     _needs_two_workers()
     doc = _json(run_cli("analyze", f"{ROOT / 'examples' / 'cpu_bound.py'}:app", "--server", "gunicorn",
-                        "--workers", "1,2", "--ccu", "4", *SHORT, "--format", "json", timeout=240))
+                        "--workers", "1,2", "--pairs", "2", "--ccu", "4", *SHORT, "--format", "json", timeout=240))
     loads = _by_workers(doc)
     assert set(loads) == {1, 2}
     # the master is counted (a supervisor in the totals) but is not a worker
@@ -90,8 +90,8 @@ def test_cmd_with_port_and_workers_placeholders() -> None:
     _needs_two_workers()
     cmd = (f"{sys.executable} -m uvicorn load_target:app --app-dir {APPS} --host {{host}} --port {{port}} "
            "--workers {workers} --log-level warning")
-    doc = _json(run_cli("analyze", LOAD_TARGET, "--cmd", cmd, "--workers", "1,2", "--ccu", "4", "--path", "/cpu",
-                        *SHORT, "--format", "json", timeout=240))
+    doc = _json(run_cli("analyze", LOAD_TARGET, "--cmd", cmd, "--workers", "1,2", "--pairs", "2", "--ccu", "4",
+                        "--path", "/cpu", *SHORT, "--format", "json", timeout=240))
     loads = _by_workers(doc)
     assert set(loads) == {1, 2}
     assert _roles(loads[1]) == ["worker"]
