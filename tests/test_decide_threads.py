@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from tests import decide_factories as f
 from workeradvisor.decide.engine import decide
 from workeradvisor.decide.threads import thread_metrics
@@ -14,15 +16,16 @@ from workeradvisor.report import load_json
 from workeradvisor.threadstat import ThreadTracker
 
 
-def _with_threads(load: LoadResult, per_worker: list[list[tuple[float, float]]]) -> LoadResult:
-    """Give every stage's workers threads with (cpu%, wait%) each."""
+def _with_threads(load: LoadResult, per_worker: list[list[tuple[float, float]]],
+                  runtimes: tuple[str, ...] = ("openblas",)) -> LoadResult:
+    """Give every stage's workers threads with (cpu%, wait%) each, and the runtimes mapped in them."""
     stages = []
     for st in load.stages:
         assert st.server is not None
         pids = [p.pid for p in st.server.processes]
         threads = tuple(ThreadSample(pid, pid + k, "python", cpu, wait)
                         for pid, spec in zip(pids, per_worker, strict=True) for k, (cpu, wait) in enumerate(spec))
-        stages.append(replace(st, server=replace(st.server, threads=threads)))
+        stages.append(replace(st, server=replace(st.server, threads=threads, native_runtimes=runtimes)))
     return replace(load, stages=tuple(stages))
 
 
@@ -101,3 +104,23 @@ def test_a_background_thread_busy_with_no_traffic_is_not_a_compute_pool() -> Non
     quiet = f.profile(cpu_ratio=0.6, culprits=(("python", 5.0),))  # a culprit under the busy line: still a pool
     assert "limit-native-threads" in [a.kind for a in decide(f.scan(), quiet, (_two_workers(OVER),),
                                                                    f.env(cores=2)).actions]
+
+
+def test_busy_threads_without_a_compute_runtime_loaded_are_python_threads() -> None:
+    """The same schedstat figures in workers that map no OpenBLAS/MKL/OpenMP/torch/onnxruntime: anyio's pool or
+    a telemetry loop, which OMP_NUM_THREADS cannot limit. No action, the node says not measured."""
+    load = _with_threads(f.ladder(workers=2, cpu=(120, 180, 190)), OVER, runtimes=())
+    assert thread_metrics((load,), 2.0) == {}
+    rec = decide(f.scan(), f.profile(cpu_ratio=0.6), (load,), f.env(cores=2))
+    assert "limit-native-threads" not in [a.kind for a in rec.actions]
+
+
+def test_native_runtimes_are_read_from_the_memory_map() -> None:
+    import os
+
+    from workeradvisor.threadstat import native_runtimes
+
+    np = pytest.importorskip("numpy")  # in the test extras: its wheel bundles OpenBLAS
+    np.dot(np.ones((64, 64)), np.ones((64, 64)))
+    assert "openblas" in native_runtimes(os.getpid())
+    assert native_runtimes(2**22 + 12345) == set()  # gone: nothing, no error

@@ -199,6 +199,7 @@ class ProcessSampler:
             total_pss_bytes=sum(p for p in pss if p is not None) if samples and None not in pss else None,
             memory_note=self._memory_note(samples),
             threads=self._threads.samples(),
+            native_runtimes=self._threads.runtimes(),
         )
 
     def _process(self, pid: int, wall: float) -> ProcessSample:

@@ -14,6 +14,28 @@ from workeradvisor.models.threads import ThreadSample
 from workeradvisor.procstat import SchedStat, read_schedstat, thread_names
 
 MIN_REPORTED_PERCENT = 1.0  # threads runnable less than this share of a core are left out of the results
+# Shared objects that run a pool of compute threads (file name fragments, lower case): numpy/scipy's
+# OpenBLAS (libopenblas*, libscipy_openblas*), MKL, the OpenMP runtimes, torch, onnxruntime, tokenizers.
+NATIVE_RUNTIMES = ("openblas", "libmkl_", "libgomp", "libiomp", "libomp", "libtorch_cpu", "onnxruntime",
+                   "tokenizers")
+MAX_MAPS_BYTES = 8 << 20  # a process's memory map is read at most this far
+
+
+def native_runtimes(pid: int) -> set[str]:
+    """The thread-pool runtimes mapped into ``pid`` (from ``/proc/<pid>/maps``; nothing when unreadable).
+
+    Why: a busy extra thread is a native compute pool only if such a runtime is loaded. A Python thread
+    (a telemetry loop, anyio's pool) has the same schedstat figures, and OMP_NUM_THREADS does nothing to it."""
+    try:
+        with open(f"/proc/{pid}/maps", "rb") as fh:
+            text = fh.read(MAX_MAPS_BYTES).decode("utf-8", "replace").lower()
+    except OSError:
+        return set()
+    found: set[str] = set()
+    for line in text.splitlines():
+        name = line.rsplit("/", 1)[-1] if "/" in line else ""
+        found.update(rt for rt in NATIVE_RUNTIMES if rt in name)
+    return found
 
 
 class ThreadTracker:
@@ -25,6 +47,7 @@ class ThreadTracker:
         self._last: dict[tuple[int, int], SchedStat] = {}
         self._names: dict[tuple[int, int], str] = {}
         self._span: dict[int, tuple[float, float]] = {}
+        self._runtimes: dict[int, set[str]] = {}
 
     def observe(self, pid: int) -> None:
         now = time.monotonic()
@@ -41,11 +64,16 @@ class ThreadTracker:
                 fresh = True
                 self._first[(pid, tid)] = SchedStat(0, 0, 0) if pid in self._span else stat
             self._last[(pid, tid)] = stat
-        if fresh:
+        if fresh:  # new threads: a library may have just been loaded (numpy at the first request)
             with contextlib.suppress(OSError):
                 self._names.update({(pid, tid): name for tid, name in thread_names(pid).items()})
+            self._runtimes[pid] = self._runtimes.get(pid, set()) | native_runtimes(pid)
         first = self._span.get(pid, (now, now))[0]
         self._span[pid] = (first, now)
+
+    def runtimes(self) -> tuple[str, ...]:
+        """Native thread-pool runtimes seen in any observed process (see ``native_runtimes``)."""
+        return tuple(sorted(set().union(*self._runtimes.values()))) if self._runtimes else ()
 
     def samples(self) -> tuple[ThreadSample, ...]:
         out = []

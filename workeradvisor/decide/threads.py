@@ -34,8 +34,8 @@ def busiest_stage(loads: tuple[LoadResult, ...]) -> tuple[StageResult, ThreadPre
     best: tuple[StageResult, ThreadPressure] | None = None
     for load in loads:
         for stage in trusted_stages(load):
-            if stage.server is None or not stage.server.threads:
-                continue
+            if stage.server is None or not stage.server.threads or not stage.server.native_runtimes:
+                continue  # no compute-pool runtime loaded: busy extra threads are Python threads
             workers = [p.pid for p in stage.server.processes if p.role == "worker"]
             pressure = thread_pressure(stage.server.threads, workers)
             if pressure is None or pressure.workers < min(load_workers(load), len(workers)):

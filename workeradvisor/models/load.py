@@ -70,6 +70,7 @@ class ServerMetrics:
     total_pss_bytes: int | None = None  # sum of PSS: the server's true memory (None unless every process had one)
     memory_note: str = ""  # e.g. why USS/PSS are missing ("RSS only")
     threads: tuple[ThreadSample, ...] = ()  # the workers' threads over the stage (models/threads.py)
+    native_runtimes: tuple[str, ...] = ()  # compute-pool runtimes mapped in the workers (openblas, libgomp...)
 
 
 STICKY_SHARE = 0.85  # one worker doing this share of the workers' CPU: the others were idle

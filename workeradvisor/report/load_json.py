@@ -12,7 +12,7 @@ SCHEMA = "workeradvisor.load/1"
 
 def stage_dict(s: StageResult) -> dict[str, Any]:
     lat = s.latency_ms
-    server = None
+    server: dict[str, Any] | None = None
     if s.server is not None:
         server = {
             "total_cpu_percent": s.server.total_cpu_percent,
@@ -23,6 +23,8 @@ def stage_dict(s: StageResult) -> dict[str, Any]:
                            "uss_bytes": p.uss_bytes, "pss_bytes": p.pss_bytes, "shared_bytes": p.shared_bytes}
                           for p in s.server.processes],
         }
+        if s.server.native_runtimes:  # compute-pool runtimes mapped in the workers (docs/threads.md)
+            server["native_runtimes"] = list(s.server.native_runtimes)
         if s.server.threads:  # the workers' threads over the stage (docs/threads.md)
             server["threads"] = [{"pid": t.pid, "tid": t.tid, "name": t.name, "cpu_percent": t.cpu_percent,
                                   "wait_percent": t.wait_percent} for t in s.server.threads]

@@ -235,7 +235,8 @@ def _stage(s: Obj) -> StageResult:
                         for t in _list(srv.get("threads")) if isinstance(t, Mapping))
         server = ServerMetrics(procs, _f(srv, "total_cpu_percent", sum(p.cpu_percent for p in procs)),
                                _i(srv, "total_rss_bytes", sum(p.rss_bytes for p in procs)),
-                               _opt_i(srv, "total_pss_bytes"), str(srv.get("memory_note") or ""), threads)
+                               _opt_i(srv, "total_pss_bytes"), str(srv.get("memory_note") or ""), threads,
+                               tuple(str(r) for r in _list(srv.get("native_runtimes"))))
     ccu = s.get("ccu")
     return StageResult(
         kind=str(s.get("kind", "ccu" if ccu is not None else "rate")),
