@@ -14,7 +14,7 @@ from workeradvisor.errors import EXIT_INTERRUPTED, PermissionDeniedError, UsageE
 from workeradvisor.models.load import RequestPlan
 from workeradvisor.models.profile import ProfileResult
 from workeradvisor.profile import assemble
-from workeradvisor.profile.attribution import LoopAttribution, attribute
+from workeradvisor.profile.attribution import LoopAttribution, attribute, names_only
 from workeradvisor.profile.findings import ScanInput, StaticFinding, load_findings
 from workeradvisor.profile.pyspy import find_py_spy
 from workeradvisor.profile.targets import check_python_pid, reload_detected, workers_of
@@ -73,13 +73,13 @@ def profile_server(
         secs = attribution_s if attribution_s is not None else max(1.0, min(duration_s, 3.0))
         try:
             spy_runs = attribution_passes(alive, duration_s=secs, plan=plan, ccu=ccu, rate_hz=rate_hz,
-                                           timeout_s=timeout_s)
+                                           timeout_s=timeout_s, on_cpu_only=idle)
         except PermissionDeniedError as exc:  # keep the headline numbers; the CLI still exits 4
             attribution_error = (str(exc), exc.exit_code)
         except KeyboardInterrupt:  # Ctrl-C in the attribution window: report the headline, exit 130
             attribution_error = ("interrupted during the attribution window", EXIT_INTERRUPTED)
         for pid, (every, on_cpu) in spy_runs.items():
-            attributions[pid] = attribute(every, on_cpu)
+            attributions[pid] = names_only(on_cpu) if idle else attribute(every, on_cpu)
             if every.target_died or on_cpu.target_died:
                 died.append(pid)
                 notes.append(f"worker {pid} exited during the attribution window: partial data")

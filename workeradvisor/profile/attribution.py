@@ -75,6 +75,13 @@ def _site_counts(samples: list[Sample], *, waiting: bool | None = None) -> Count
     return counts
 
 
+def names_only(on_cpu: SpyRun) -> LoopAttribution:
+    """The idle profile's attribution: thread names for the culprits, no loop shares (with no traffic there is
+    no request work to split, so the ``--idle`` pass is not run)."""
+    names = {s.thread_id: s.thread_name for s in on_cpu.samples if s.thread_id is not None}
+    return LoopAttribution(on_cpu.pid, None, 0, 0.0, 0.0, 0.0, (), (), names)
+
+
 def attribute(all_ticks: SpyRun, on_cpu: SpyRun) -> LoopAttribution:
     """Combine the ``--idle`` pass and the on-CPU pass of one worker."""
     tid = loop_thread_id(all_ticks.pid, all_ticks.samples)

@@ -88,10 +88,12 @@ def attribution_passes(
     ccu: int = 1,
     rate_hz: int = pyspy.DEFAULT_RATE_HZ,
     timeout_s: float = 10.0,
+    on_cpu_only: bool = False,
 ) -> dict[int, tuple[SpyRun, SpyRun]]:
-    """Per worker: (pass with ``--idle``, pass without), each under the same traffic as the headline."""
+    """Per worker: (pass with ``--idle``, pass without), each under the same traffic as the headline.
+    ``on_cpu_only`` (the idle profile): one pass without ``--idle``, returned twice."""
     runs: dict[int, list[SpyRun]] = {pid: [] for pid in pids}
-    for include_idle in (True, False):
+    for include_idle in (False,) if on_cpu_only else (True, False):
         live = [pid for pid in pids if procs.pid_alive(pid)]
         pending = []
         try:
@@ -108,6 +110,8 @@ def attribution_passes(
         finally:
             for p in pending:
                 p.discard()  # a no-op after finish(); on Ctrl-C or an error it stops py-spy by PID
+    if on_cpu_only:
+        return {pid: (r[0], r[0]) for pid, r in runs.items() if len(r) == 1}
     return {pid: (r[0], r[1]) for pid, r in runs.items() if len(r) == 2}
 
 
