@@ -147,8 +147,10 @@ def test_attach_to_a_running_server(server: Any) -> None:
     assert doc["deploy"]["predicted_only"] == list(range(2, usable + 1))
     if usable >= 2:
         assert any("predicted, not measured" in n for n in doc["notes"])
+    # the explicit --pid path: the shortest windows (this run checks the plumbing, the first one the figures)
     explicit = run_cli("analyze", "--url", server.base_url, "--pid", str(server.pid), "--path", "/cpu", "--ccu", "2",
-                       *SHORT, "--format", "markdown", timeout=200)
+                       "--idle-seconds", "0.5", "--profile-seconds", "1", "--stage-seconds", "1", "--warmup", "0.3",
+                       "--format", "markdown", timeout=200)
     assert explicit.returncode == 0, explicit.stderr[-2000:]
     assert "no restarts" in explicit.stdout
 
