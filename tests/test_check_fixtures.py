@@ -43,6 +43,7 @@ CASES = [
     ("threads/procfile_bad", {"procfile"}, {}),
     ("threads/code_bad", {"dockerfile"}, {}),
     ("threads/good", {"dockerfile", "compose", "kubernetes"}, {}),
+    ("threads/computed/good", {"dockerfile"}, {}),  # a computed OMP_NUM_THREADS: no default claim
     ("threads/monorepo", {"compose"}, {}),  # only the app whose code imports numpy
 ]
 

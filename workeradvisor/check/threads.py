@@ -21,7 +21,7 @@ from workeradvisor.check.resolve import effective_workers
 from workeradvisor.check.threads_code import CodeThreads
 from workeradvisor.check.units import format_cpus
 from workeradvisor.models.scan import Finding
-from workeradvisor.nativethreads import NATIVE_LIBRARIES, READS, Setting, as_count
+from workeradvisor.nativethreads import NATIVE_LIBRARIES, READS, Setting, as_count, limited
 
 _ASSIGN = re.compile(r"^[A-Za-z_]\w*=")  # `OMP_NUM_THREADS=2 uvicorn ...` on a command line
 _APP_TARGET = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):[A-Za-z_][\w.]*(?:\(\))?$")  # pkg.mod:app
@@ -126,12 +126,19 @@ def check_native_threads(units: list[Unit], all_units: list[Unit], code: CodeThr
         cores = max(1, math.ceil(cpus - 1e-9))
         env = _unit_settings(unit, dockerfiles)
         mine = code.within(app_files(unit, code.files))
-        counts = [t for lib in sorted(mine.libraries) if (t := effective_threads(lib, env, mine.settings, cores))]
+        counts = [t for lib in sorted(mine.libraries) if (t := effective_threads(lib, env, mine.settings, cores))
+                  and not _computed_in_code(t, mine)]
         worst = max(counts, key=lambda t: (t.count, bool(t.path)), default=None)
         if worst is None or workers * worst.count <= cpus + 1e-9:
             continue
         findings.append(_finding(unit, worst, workers, cpus, mine, ctx))
     return findings
+
+
+def _computed_in_code(t: Threads, code: CodeThreads) -> bool:
+    """A default count (no literal setting anywhere) while the code sets the pool size from a value it
+    computes (``str(os.cpu_count() // 2)``): unknown, not the default; no claim either way."""
+    return not t.path and limited(t.library, {name for name, _ in code.mentions})
 
 
 def _finding(unit: Unit, worst: Threads, workers: int, cpus: float, code: CodeThreads, ctx: Context) -> Finding:

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workeradvisor.check.discover import SKIP_DIRS, display_path, iter_files
-from workeradvisor.nativethreads import CODE_MARKERS, NATIVE_LIBRARIES, Setting, imported_modules, setting_of
+from workeradvisor.nativethreads import (
+    CODE_MARKERS,
+    NATIVE_LIBRARIES,
+    Setting,
+    imported_modules,
+    mention_of,
+    setting_of,
+)
 from workeradvisor.safeio import MAX_DEPLOYMENT_FILE, InputError, read_bounded
 
 
@@ -24,6 +31,8 @@ class CodeThreads:
     imports: list[tuple[str, str, int]] = field(default_factory=list)  # (native module, path, line)
     settings: list[Setting] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # every .py file read, for scoping to one app
+    # (name, path) of every sign the code sets a pool size, literal or computed (nativethreads.mention_of)
+    mentions: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def libraries(self) -> dict[str, tuple[str, int]]:
@@ -36,7 +45,7 @@ class CodeThreads:
     def within(self, keep: Callable[[str], bool]) -> CodeThreads:
         """Only what files that ``keep`` accepts say (the code of one app)."""
         return CodeThreads([i for i in self.imports if keep(i[1])], [s for s in self.settings if keep(s.path)],
-                           [f for f in self.files if keep(f)])
+                           [f for f in self.files if keep(f)], [m for m in self.mentions if keep(m[1])])
 
 
 def read_file(path: str, text: str, found: CodeThreads) -> None:
@@ -51,6 +60,9 @@ def read_file(path: str, text: str, found: CodeThreads) -> None:
         setting = setting_of(node, path)
         if setting is not None:
             found.settings.append(setting)
+        mention = mention_of(node)
+        if mention is not None:
+            found.mentions.append((mention, path))
     found.settings.sort(key=lambda s: (s.path, s.line))  # ast.walk is breadth-first; "first" means first line
 
 
