@@ -21,7 +21,7 @@ from workeradvisor.errors import WorkerAdvisorError
 ROOT = Path(__file__).resolve().parent.parent
 # Small and deadline-bound so the whole fuzz suite stays a few seconds in CI; derandomized so a
 # failure reproduces on the next run (the example is printed by hypothesis).
-FUZZ = settings(max_examples=30, deadline=5000, derandomize=True, database=None,
+FUZZ = settings(max_examples=20, deadline=5000, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 _SCALARS = (st.none() | st.booleans() | st.integers(-(2**70), 2**70)

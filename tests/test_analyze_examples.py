@@ -15,7 +15,7 @@ pytestmark = pytest.mark.live  # every test here starts processes
 
 
 def test_io_bound_gateway_gets_one_worker() -> None:
-    doc = analyze_json("examples/io_gateway.py:app")
+    doc = analyze_json("examples/io_gateway.py:app", "--ccu", "10,30")  # 2 stages: CPU stays low at both
     rec = doc["recommendation"]
     assert doc["profile"]["request_cpu_ratio"] < 0.2  # measured ~0.006: the loop mostly awaits
     assert rec["workers"] == 1 and rec["workers_range"] == [1, 1]
@@ -41,7 +41,7 @@ def test_cpu_bound_offloads_and_uses_every_core() -> None:
 
 def test_blocking_call_is_fixed_first_at_its_lines() -> None:
     source = EXAMPLES / "blocking.py"
-    doc = analyze_json("examples/blocking.py:app")
+    doc = analyze_json("examples/blocking.py:app", "--ccu", "10")  # fix first: the ladder cannot decide
     rec = doc["recommendation"]
     first = actions(doc)[0]
     assert first["kind"] == "fix-blocking" and first["first"] is True
@@ -53,7 +53,7 @@ def test_blocking_call_is_fixed_first_at_its_lines() -> None:
 
 
 def test_telemetry_thread_is_named_as_idle_cpu_culprit() -> None:
-    doc = analyze_json("examples/telemetry.py:app")
+    doc = analyze_json("examples/telemetry.py:app", "--ccu", "10,30")  # the idle profile decides
     idle = doc["profile"]["idle"]
     hottest = max(idle["culprits"], key=lambda t: t["cpu_percent"])
     assert hottest["cpu_percent"] > 10 and not hottest["is_loop"]  # measured 25-40% of a core with no traffic
