@@ -59,11 +59,7 @@ class WorkerWindow:
     def busy_blocks(self, tid: int, blocks: int) -> list[float]:
         """The thread's busy fraction (on-CPU + run-queue wait over wall time) in ``blocks`` consecutive
         sub-windows of about equal length, from the periodic snapshots; [] when there are too few."""
-        snaps = [s for s in self.history if tid in s.threads]
-        if len(snaps) < blocks + 1:
-            return []
-        step = (len(snaps) - 1) / blocks
-        edges = [snaps[round(i * step)] for i in range(blocks + 1)]
+        edges = _edges([s for s in self.history if tid in s.threads], blocks)
         out = []
         for a, b in zip(edges, edges[1:], strict=False):
             wall = b.t - a.t
@@ -77,11 +73,7 @@ class WorkerWindow:
     def cpu_blocks(self, blocks: int) -> list[float]:
         """All threads' on-CPU time over wall time in ``blocks`` consecutive sub-windows (1.0 = one core);
         a thread born inside a block counts from zero. [] when there are too few snapshots."""
-        snaps = self.history
-        if len(snaps) < blocks + 1:
-            return []
-        step = (len(snaps) - 1) / blocks
-        edges = [snaps[round(i * step)] for i in range(blocks + 1)]
+        edges = _edges(self.history, blocks)
         out = []
         for a, b in zip(edges, edges[1:], strict=False):
             wall = b.t - a.t
@@ -166,3 +158,11 @@ class HeadlineWindow:
         for w in self.workers.values():
             if not w.died:
                 w.rss_bytes, w.uss_bytes, w.pss_bytes = memory(w.pid)
+
+
+def _edges(snaps: list[Snapshot], blocks: int) -> list[Snapshot]:
+    """``blocks + 1`` snapshots splitting ``snaps`` into about equal sub-windows; [] when there are too few."""
+    if len(snaps) < blocks + 1:
+        return []
+    step = (len(snaps) - 1) / blocks
+    return [snaps[round(i * step)] for i in range(blocks + 1)]
