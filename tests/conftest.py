@@ -75,6 +75,13 @@ def server() -> Iterator[RunningServer]:
         yield srv
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Text reports lay out at ``COLUMNS`` when it is set; pytest-xdist's workers set it to 80, a plain
+    run leaves it unset. Removed, so every test sees the same width whichever way the suite runs (a
+    test that wants a width sets it)."""
+    os.environ.pop("COLUMNS", None)
+
+
 # --- the guard: no process from a test that is not marked live -------------------------------------
 
 class ProcessStartInFastTest(BaseException):

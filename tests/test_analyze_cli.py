@@ -88,6 +88,7 @@ def test_compare_cpu_bound_shows_the_second_worker_gain_and_the_30_percent_rule(
         assert sum(1 for line in block if line.strip().startswith("line")) == len(ladders)
 
 
+@pytest.mark.parallel
 @pytest.mark.live
 def test_ctrl_c_during_the_ladder_reports_finished_steps_and_stops_every_process() -> None:
     argv = [sys.executable, "-m", "workeradvisor", "analyze", "examples/io_gateway.py:app", "--idle-seconds", "1",
@@ -121,6 +122,7 @@ def test_ctrl_c_during_the_ladder_reports_finished_steps_and_stops_every_process
     assert still_alive(seen) == []
 
 
+@pytest.mark.parallel
 @pytest.mark.live
 def test_bad_input_is_one_line_exit_2_before_anything_starts(tmp_path: Path) -> None:
     proc = run_cli("analyze", "examples/nope.py:app")
@@ -135,6 +137,7 @@ def test_bad_input_is_one_line_exit_2_before_anything_starts(tmp_path: Path) -> 
     assert "launch" not in proc.stderr  # failed before starting any server
 
 
+@pytest.mark.parallel
 @pytest.mark.live
 def test_app_that_dies_at_start_reports_the_scan_and_exits_3(tmp_path: Path) -> None:
     app = tmp_path / "broken.py"

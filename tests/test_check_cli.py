@@ -14,7 +14,7 @@ from tests.check_helpers import FIXTURES, expected_findings
 DISAGREE = FIXTURES / "analysis" / "disagree"
 AGREE = FIXTURES / "analysis" / "agree"
 
-pytestmark = pytest.mark.live  # every test here starts processes
+pytestmark = [pytest.mark.live, pytest.mark.parallel]  # every test here starts processes
 
 
 def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -10,6 +10,8 @@ from conftest import run_cli
 
 from tests.check_helpers import FIXTURES, actual_findings, expected_findings, run_fixture
 
+pytestmark = pytest.mark.parallel  # may run beside other tests (README: the first pytest step)
+
 MALFORMED = FIXTURES / "malformed"
 EXPECTED_PROBLEMS = {
     ("broken_yaml/docker-compose.yml", 5, "malformed YAML"),

@@ -14,6 +14,8 @@ from workeradvisor.cli import app
 from workeradvisor.commands.advise import read_load
 from workeradvisor.report import load_json, profile_json
 
+pytestmark = pytest.mark.parallel  # may run beside other tests (README: the first pytest step)
+
 DATA = Path(__file__).parent / "data" / "load"
 
 

@@ -12,6 +12,8 @@ from conftest import gone
 
 from workeradvisor.launch import serve
 
+pytestmark = pytest.mark.parallel  # may run beside other tests (README: the first pytest step)
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 ROUTES = {

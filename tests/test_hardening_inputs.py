@@ -19,7 +19,7 @@ import pytest
 
 from tests.test_safeio import alias_bomb
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.parallel]
 
 ADDRESS_SPACE = 1024 * 1024 * 1024  # 1 GiB: the CLI needs ~300 MB of address space; the bombs wanted 2-4 GB
 

@@ -12,6 +12,8 @@ import pytest
 from workeradvisor import safeio
 from workeradvisor.check import discover as check_discover
 
+pytestmark = pytest.mark.parallel  # may run beside other tests (README: the first pytest step)
+
 DEPTH = 1000
 
 

@@ -80,6 +80,7 @@ def _kill_all(proc: subprocess.Popen[bytes], procs: list[psutil.Process]) -> Non
     proc.wait()
 
 
+@pytest.mark.parallel
 def test_sigkill_of_analyze_during_the_ladder_leaves_no_process_and_no_temp_file(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [CLI, "analyze", APP, "--workers", "1,2", "--ccu", "4,8", "--stage-seconds", "3", "--warmup", "0",
@@ -115,6 +116,7 @@ def test_sigkill_of_analyze_during_the_ladder_leaves_no_process_and_no_temp_file
         _kill_all(proc, list(seen.values()))
 
 
+@pytest.mark.parallel
 def test_sigkill_of_a_parallel_scan_leaves_no_worker(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
@@ -157,6 +159,19 @@ def test_stale_temp_files_of_dead_runs_are_removed_and_live_ones_kept(tmp_path: 
             p.unlink(missing_ok=True)
 
 
+@pytest.mark.parallel
+def test_a_forked_worker_whose_parent_died_before_its_prctl_exits() -> None:
+    """The fork race: a worker reparented before it asked for the parent-death signal gets no
+    signal, so it must notice the changed parent itself (what a SIGKILL right after fork causes)."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        deathwatch.set_pdeathsig_here(parent_pid=os.getppid() + 1_000_000)  # "our parent is gone"
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 137
+
+
+@pytest.mark.parallel
 def test_a_child_dies_with_its_parent_even_on_sigkill() -> None:
     """The mechanism itself: a parent that spawned a sleeper through ``procs.spawn`` is SIGKILLed."""
     code = ("import sys, time; from workeradvisor import procs; "
@@ -180,6 +195,7 @@ def test_a_child_dies_with_its_parent_even_on_sigkill() -> None:
                 psutil.Process(child_pid).kill()
 
 
+@pytest.mark.parallel
 def test_sigterm_of_analyze_during_the_ladder_reports_what_finished_and_exits_143(tmp_path: Path) -> None:
     """SIGTERM is handled like Ctrl-C: the finished steps are reported, nothing is left, exit 143."""
     import json

@@ -27,6 +27,8 @@ from workeradvisor.launch import RunningServer, serve
 from workeradvisor.load.ladder import every_stage_failed
 from workeradvisor.models.load import ErrorCounts
 
+pytestmark = pytest.mark.parallel  # may run beside other tests (README: the first pytest step)
+
 APP = str(Path(__file__).parent / "apps" / "load_target.py") + ":app"
 CLI = str(Path(sys.executable).parent / "workeradvisor")
 

@@ -16,7 +16,7 @@ import pytest
 
 from workeradvisor.launch import RunningServer, serve
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.parallel]
 
 APP = str(Path(__file__).parent / "apps" / "load_target.py") + ":app"
 CLI = str(Path(sys.executable).parent / "workeradvisor")

@@ -25,7 +25,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.parallel]
 
 CLI = str(Path(sys.executable).parent / "workeradvisor")
 STDLIB = Path(os.__file__).parent

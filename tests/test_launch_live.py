@@ -102,6 +102,7 @@ def test_cmd_with_port_and_workers_placeholders() -> None:
     _all_gone(doc)
 
 
+@pytest.mark.parallel
 def test_cmd_workers_need_the_placeholder() -> None:
     proc = run_cli("analyze", "--cmd", "srv --port {port}", "--workers", "1,2")
     assert proc.returncode == 2 and "{workers}" in proc.stderr and not proc.stdout
@@ -128,6 +129,7 @@ def test_python_runs_the_app_in_its_own_venv(six_venv: Path) -> None:
     assert "uvicorn runs under " + sys.executable in own.stderr or ".venv" in own.stderr
 
 
+@pytest.mark.parallel
 def test_missing_server_package_names_the_install_command(tmp_path: Path) -> None:
     bare = _venv(tmp_path / "bare")
     proc = run_cli("analyze", f"{APPS / 'needs_six.py'}:app", "--python", str(bare), "--server", "gunicorn")
@@ -155,6 +157,7 @@ def test_attach_to_a_running_server(server: Any) -> None:
     assert "no restarts" in explicit.stdout
 
 
+@pytest.mark.parallel
 def test_attach_to_nothing_is_a_target_error() -> None:
     from workeradvisor.launch import free_port
 
@@ -200,6 +203,7 @@ def test_datasette_from_its_own_venv_gets_a_verdict(datasette_venv: Path) -> Non
     _all_gone(doc)
 
 
+@pytest.mark.parallel
 def test_attach_refuses_a_non_python_listener() -> None:
     """A published container port is held by docker-proxy, not the app: say so, ask for --pid."""
     import shutil

@@ -15,7 +15,7 @@ from conftest import still_alive
 from workeradvisor.launch import RunningServer
 from workeradvisor.load import StageProgress, build_plan, run_stage
 
-pytestmark = pytest.mark.live  # every test here starts processes
+pytestmark = [pytest.mark.live, pytest.mark.parallel]  # every test here starts processes
 
 
 def _generators(parent: int) -> list[int]:

@@ -13,7 +13,7 @@ from workeradvisor.launch import RunningServer
 
 DATA = Path(__file__).parent / "data" / "load"
 
-pytestmark = pytest.mark.live  # every test here starts processes
+pytestmark = [pytest.mark.live, pytest.mark.parallel]  # every test here starts processes
 
 
 def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

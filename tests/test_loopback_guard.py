@@ -23,7 +23,7 @@ from workeradvisor.launch import RunningServer, serve
 from workeradvisor.load import build_plan, run_stage
 from workeradvisor.load import spec as spec_mod
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.parallel]
 
 APP = str(Path(__file__).parent / "apps" / "load_target.py") + ":app"
 

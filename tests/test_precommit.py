@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
 
 pytestmark = [
+    pytest.mark.parallel,
     pytest.mark.live,
     pytest.mark.skipif(not PRE_COMMIT.exists() or shutil.which("git") is None, reason="needs pre-commit and git"),
 ]

@@ -22,6 +22,8 @@ from workeradvisor import cli, procs
 from workeradvisor.errors import EXIT_INTERRUPTED, EXIT_PERMISSION, EXIT_TARGET, EXIT_TOOL_MISSING, EXIT_USAGE
 from workeradvisor.launch import serve
 
+pytestmark = pytest.mark.parallel  # may run beside other tests (README: the first pytest step)
+
 
 def _cli(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
     return run_cli("profile", *args, timeout=timeout)

@@ -21,6 +21,8 @@ from conftest import run_cli
 from workeradvisor.scan import scan_paths
 from workeradvisor.scan.config import ScanConfig
 
+pytestmark = pytest.mark.parallel  # may run beside other tests (README: the first pytest step)
+
 GOOD = "import time\n\nasync def handler():\n    time.sleep(1)\n"
 
 

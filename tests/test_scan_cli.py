@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_cli
 
+pytestmark = pytest.mark.parallel  # may run beside other tests (README: the first pytest step)
+
 BLOCKING = "import requests\n\nasync def handler(url):\n    return requests.get(url)\n"
 WARN_ONLY = "import os\n\nasync def handler(p):\n    return os.path.exists(p)\n"
 

@@ -10,6 +10,8 @@ from workeradvisor.scan import scan_paths
 from workeradvisor.scan.config import ScanConfig
 from workeradvisor.scan.engine import PARALLEL_MIN_FILES
 
+pytestmark = pytest.mark.parallel  # may run beside other tests (README: the first pytest step)
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scan"
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+pytestmark = pytest.mark.parallel  # may run beside other tests (README: the first pytest step)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -129,3 +129,27 @@ def test_run_queue_wait_on_a_busy_host_is_not_a_blocking_site() -> None:
     assert "fix-blocking" not in kinds
     quiet = replace(base, workers=(replace(base.workers[0], loop=LoopBreakdown(5.0, 0.95, 0.93, 0.02)),))
     assert "fix-blocking" in [a.kind for a in decide(scan(), quiet, (), env(cores=2)).actions]
+
+
+def test_a_profiled_blocking_site_needs_its_interval_above_the_noise_floor() -> None:
+    """10% of loop samples at one ``await client.post`` in a 2 s pass (200 ticks, ~20 independent samples)
+    is one or two stalls, not a blocking call: no fix-blocking. The same share over 30 s of samples is."""
+    from dataclasses import replace
+
+    from decide_factories import env, profile
+
+    from workeradvisor.decide.engine import decide
+    from workeradvisor.decide.metrics import material_blocking_sites
+    from workeradvisor.models import LoopBreakdown, ProfileResult
+
+    site = CallSite("examples/mem0_like/app.py", 174, "add_memory", 0.10, "blocking")
+    base = profile(cpu_ratio=0.2, cpu_s=0.003, top_blocking=(site,), blocked=0.04)
+    quiet_loop = LoopBreakdown(5.0, 0.3, 0.28, 0.0)
+
+    def with_ticks(ticks: int) -> ProfileResult:
+        return replace(base, workers=(replace(base.workers[0], loop=quiet_loop, attribution_ticks=ticks),))
+
+    short, long = with_ticks(200), with_ticks(3000)
+    assert material_blocking_sites(short) == () and material_blocking_sites(long) == (site,)
+    assert "fix-blocking" not in [a.kind for a in decide(scan(), short, (), env(cores=2)).actions]
+    assert "fix-blocking" in [a.kind for a in decide(scan(), long, (), env(cores=2)).actions]

@@ -13,7 +13,7 @@ from workeradvisor.load import build_plan, run_stage
 from workeradvisor.models import LoadResult
 
 APPS = Path(__file__).parent / "apps"
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.parallel]
 
 
 @pytest.fixture(scope="module")

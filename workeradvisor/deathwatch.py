@@ -158,13 +158,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def set_pdeathsig_here() -> bool:
-    """For forked workers (no exec): die with the parent; True when the kernel accepted it."""
+def set_pdeathsig_here(parent_pid: int | None = None) -> bool:
+    """For forked workers (no exec): die with the parent; True when the kernel accepted it.
+
+    ``parent_pid`` closes the race the trampoline closes too: a parent SIGKILLed between our fork
+    and this prctl sends no signal (we were reparented already), so a changed parent means exit now."""
     import ctypes
     import signal
 
     try:
         ok = ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
     except (OSError, AttributeError):
-        return False
+        ok = False
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(137)
     return ok

@@ -11,7 +11,12 @@ from dataclasses import dataclass, replace
 
 from workeradvisor.decide.capacity import Capacity, WorkerChoice, thread_tokens
 from workeradvisor.decide.hotcode import HotCode, hot_code, in_project, plain_function, project_files_of
-from workeradvisor.decide.metrics import BLOCKING_PREFIX, BLOCKING_SEVERITIES, PROFILE_SITE_MIN_SHARE, contention
+from workeradvisor.decide.metrics import (
+    BLOCKING_PREFIX,
+    BLOCKING_SEVERITIES,
+    PROFILE_SITE_MIN_SHARE,
+    material_blocking_sites,
+)
 from workeradvisor.decide.threads import limit_native_threads
 from workeradvisor.models.actions import action_kind, register_action_kind
 from workeradvisor.models.decision import Action, CodeSite, Environment
@@ -104,9 +109,8 @@ def fix_blocking(profile: ProfileResult | None, scan: ScanResult | None, metrics
     found = _findings(scan, lambda f: f.category.startswith(BLOCKING_PREFIX) and f.severity in BLOCKING_SEVERITIES)
     sites = [_finding_site(f) for f in found]
     scan_keys = {(f.path, f.line) for f in found}
-    queued = contention(profile)  # run-queue wait on a busy host reads as "blocked": not a site to fix
-    for i, c in enumerate(profile.top_blocking if profile else ()):
-        if not project_site(c.path, c.share, i == 0) or c.share - queued < MIN_SITE_SHARE:
+    for c in material_blocking_sites(profile):  # noise and run-queue wait are not sites to fix
+        if not project_site(c.path, c.share, False):
             continue
         detail = f"{c.share:.0%} of loop samples blocked here"
         if (c.path, c.line) in scan_keys:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from workeradvisor.decide.metrics import TICKS_PER_INDEPENDENT_SAMPLE
 from workeradvisor.decide.stats import borderline_sentence, mean_interval, side_of, wilson_interval
 from workeradvisor.decide.tree import DecisionTree
 from workeradvisor.models.decision import PathStep
@@ -70,9 +71,6 @@ def borderline_measurements(
            for step in path for metric, interval, threshold in _straddles(intervals, compared_names(step, tree),
                                                                           thresholds)]
     return tuple(dict.fromkeys(out))
-
-
-TICKS_PER_INDEPENDENT_SAMPLE = 10  # py-spy at 100 Hz; a blocking call or CPU burst spans ~100 ms of ticks
 
 
 def classification_intervals(profile: ProfileResult | None) -> dict[str, Interval]:

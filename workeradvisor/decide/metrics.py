@@ -10,16 +10,18 @@ import math
 from dataclasses import dataclass
 
 from workeradvisor.decide.stages import compare_gain, load_workers, stage_worker_cpu, trusted_stages
+from workeradvisor.decide.stats import wilson_interval
 from workeradvisor.decide.threads import THREAD_METRICS, thread_metrics
 from workeradvisor.models.decision import Environment
 from workeradvisor.models.load import LoadResult, StageResult
-from workeradvisor.models.profile import ProfileResult, WorkerProfile
+from workeradvisor.models.profile import CallSite, ProfileResult, WorkerProfile
 from workeradvisor.models.scan import ScanResult
 from workeradvisor.models.threads import BUSY_THREAD_FRACTION
 
 BLOCKING_PREFIX = "blocking-"
 BLOCKING_SEVERITIES = ("error", "warning")
 PROFILE_SITE_MIN_SHARE = 0.05  # a profile site under this share of loop samples is noise (actions uses it too)
+TICKS_PER_INDEPENDENT_SAMPLE = 10  # py-spy at 100 Hz; a blocking call or CPU burst spans ~100 ms of ticks
 
 METRICS: dict[str, str] = {
     "has_scan": "1 when a scan result is present",
@@ -120,6 +122,28 @@ def contention(profile: ProfileResult | None) -> float:
     if profile is None:
         return 0.0
     return _max([w.loop.runqueue_fraction if w.loop else None for w in profile.workers]) or 0.0
+
+
+def material_blocking_sites(profile: ProfileResult | None) -> tuple[CallSite, ...]:
+    """Profiled blocking sites that are evidence, not noise: the lower bound of the site's share of
+    loop samples (Wilson, one independent sample per ``TICKS_PER_INDEPENDENT_SAMPLE`` ticks), less the
+    loop's run-queue wait, is at least ``PROFILE_SITE_MIN_SHARE``.
+
+    Why the bound and not the point share: a site seen off-CPU in 6 of 100 ticks is one or two
+    stalls (a page fault, a GC pause, a descheduled vCPU on a host with steal), not a call to fix;
+    a single such site used to turn an ``await client.post`` into "fix the blocking call first"."""
+    if profile is None:
+        return ()
+    queued = contention(profile)
+    ticks = max((w.attribution_ticks or 0 for w in profile.workers), default=0)
+    n = ticks / TICKS_PER_INDEPENDENT_SAMPLE
+    out = []
+    for c in profile.top_blocking:
+        bound = wilson_interval(c.share * n, n) if n >= 1 else None
+        low = bound.low if bound is not None else c.share
+        if low - queued >= PROFILE_SITE_MIN_SHARE:
+            out.append(c)
+    return tuple(out)
 
 
 def _net_blocked(w: WorkerProfile) -> float | None:
@@ -229,9 +253,7 @@ def extract_metrics(
     sites = int(m["blocking_findings"] or 0)
     if profile is not None:
         scan_sites = {(f.path, f.line) for f in scan.findings} if scan else set()
-        queued = contention(profile)
-        sites += sum(1 for c in profile.top_blocking
-                     if (c.path, c.line) not in scan_sites and c.share - queued >= PROFILE_SITE_MIN_SHARE)
+        sites += sum(1 for c in material_blocking_sites(profile) if (c.path, c.line) not in scan_sites)
     m["blocking_sites"] = float(sites)
     m["p99_slo_ms"] = options.p99_slo_ms
     m["cores"] = env.cores

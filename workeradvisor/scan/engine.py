@@ -68,14 +68,14 @@ def cpu_count() -> int:
     return environment.cpu_count()
 
 
-def _init_worker(index: RuleIndex, tokens: frozenset[str]) -> None:
+def _init_worker(index: RuleIndex, tokens: frozenset[str], parent_pid: int) -> None:
     """A pool worker dies with the scan (even SIGKILLed) and leaves Ctrl-C to the parent, which
     stops the pool itself: a worker that caught SIGINT mid-``put`` could block the parent's join."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's "raise KeyboardInterrupt" handler
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by the parent across the fork
-    deathwatch.set_pdeathsig_here()
+    deathwatch.set_pdeathsig_here(parent_pid)
     # Results and per-file errors come back as data; a worker stopped mid-send (Ctrl-C) must not
     # print multiprocessing's BrokenPipe traceback into the user's terminal.
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -101,7 +101,8 @@ def run_files(files: list[SourceFile], index: RuleIndex, tokens: frozenset[str],
             return [_work(f) for f in files]
         ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
         chunk = max(1, len(files) // (jobs * 8))
-        pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(index, tokens))
+        pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(index, tokens, os.getpid()))
         try:  # the shutdown too: a Ctrl-C while joining must also abandon, not hang at exit
             with _stop_signals_held():  # a worker forked now must not take Ctrl-C before ignoring it
                 results_iter = pool.map(_work, files, chunksize=chunk)
