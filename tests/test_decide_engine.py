@@ -101,6 +101,17 @@ def test_mem0_story_idle_culprit_then_one_worker() -> None:
     assert kinds(rec)[0] == "fix-idle-cpu" and rec.workers == 1 and kinds(rec)[-1] == "keep"
 
 
+def test_worker_actions_name_no_launch_command_they_cannot_know() -> None:
+    """The engine does not know the app, the server or a --cmd launch: ``uvicorn app:app`` was wrong for
+    every app not called app.py and every gunicorn or --cmd launch. The report's deploy line has it."""
+    quiet = (ladder(rps=(14, 25, 42.5), p50=(200, 240, 260), p99=(300, 420, 700), cpu=(40, 60, 70)),)
+    hot = (ladder(rps=(50, 60, 61), p50=(20, 60, 160), p99=(40, 120, 300), cpu=(80, 95, 98)),)
+    for loads in (quiet, hot):
+        rec = decide(scan(), profile(cpu_ratio=0.6, cpu_s=0.01), loads, env(cores=2))
+        action = rec.actions[-1]
+        assert action.kind in ("keep", "scale-workers") and "app:app" not in action.fix, action.fix
+
+
 def test_downstream_bound_keeps_one_worker() -> None:
     loads = (ladder(rps=(100, 110, 112), p50=(100, 190, 380), p99=(150, 300, 700), cpu=(12, 13, 13)),)
     rec = decide(scan(), profile(cpu_ratio=0.03), loads, env(), downstream="embedding-service")

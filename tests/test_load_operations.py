@@ -69,8 +69,8 @@ def test_responses_and_failures_are_counted_per_operation() -> None:
     gen.on_response(conns[0], 200)  # type: ignore[arg-type]
     gen.on_response(conns[1], 422)  # type: ignore[arg-type]
     gen.inflight += 1
+    gen.sending = False  # the stage is over: no replacement connection (there is no event loop here)
     gen.on_closed(conns[2], "read")  # type: ignore[arg-type]
-    gen.sending = False
     ops = {o.name: o for o in merge_operations([{"ops": gen.ops.to_json()}], 2.0)}
     assert set(ops) == {"GET /a", "POST /b"}
     a, b = ops["GET /a"], ops["POST /b"]

@@ -220,11 +220,13 @@ def workers_action(choice: WorkerChoice, capacity: Capacity, metrics: Metrics, g
     )
     if capacity.workers_needed is not None:
         evidence += (("workers_needed_for_target_rps", capacity.workers_needed),)
-    cmd = f"uvicorn app:app --workers {choice.workers}"
+    # No command line here: the app, the server (uvicorn, gunicorn, --cmd) and its flags are the launch's;
+    # the report's deploy line has them.
     if choice.workers <= 1:
-        fix = f"`{cmd}`: one async event loop serves this load; more workers add idle CPU and memory."
+        fix = "One worker: one async event loop serves this load; more workers add idle CPU and memory."
         return Action("keep", "Run 1 uvicorn worker", evidence, (), fix)
-    fix = f"`{cmd}`. Scale only if a side-by-side load test (`workeradvisor compare`) shows > {gain_min:.0%} gain."
+    fix = (f"{choice.workers} workers. Scale only if a side-by-side load test (`workeradvisor compare`) shows "
+           f"> {gain_min:.0%} gain.")
     return Action("scale-workers", f"Run {choice.workers} uvicorn workers", evidence, (), fix)
 
 

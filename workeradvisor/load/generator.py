@@ -75,6 +75,7 @@ class Generator:
         self.opening = 0
         self.backlog: collections.deque[Due] = collections.deque()
         self.sending = True
+        self.done = False  # run() is tearing down: no new connections
         self.interrupted = False
         self.drained = asyncio.Event()
         self.t0 = self.m0 = self.m1 = float("inf")  # set by run(); a signal before that counts nothing
@@ -140,9 +141,9 @@ class Generator:
                 self.ops.failure(self.op_of.get(conn, 0), error)
         self.op_of.pop(conn, None)
         if self.sending and self.mode == "ccu":
-            asyncio.ensure_future(self._open(None))
+            self._open_soon(None)
         elif self.backlog and len(self.conns) + self.opening < self.vus:
-            asyncio.ensure_future(self._open(self.backlog.popleft()))
+            self._open_soon(self.backlog.popleft())
         self._check_drained()
 
     def _next(self, conn: Connection, now: float) -> None:
@@ -164,6 +165,12 @@ class Generator:
         if self.max_requests is not None and self.sent >= self.max_requests:
             self.stop_sending()
 
+    def _open_soon(self, due: Due | None) -> None:
+        """Start ``_open`` as a task, unless the run is over: a connection closed while ``run`` tears down
+        would otherwise create a task the closing loop never starts ("coroutine ... never awaited")."""
+        if not self.done:
+            asyncio.ensure_future(self._open(due))
+
     async def _open(self, due: Due | None) -> None:
         """Open one connection; in open-loop mode it carries the request ``due``."""
         intended = due[0] if due is not None else None
@@ -183,7 +190,7 @@ class Generator:
                         self.errors["connect"] += 1
                     if intended is not None:  # open loop: that request failed; the next waiting one tries
                         if self.backlog and len(self.conns) + self.opening <= self.vus:
-                            asyncio.ensure_future(self._open(self.backlog.popleft()))
+                            self._open_soon(self.backlog.popleft())
                         self._check_drained()
                         return
                     if not self.sending:
@@ -204,7 +211,7 @@ class Generator:
         if self.idle:
             self._send(self.idle.pop(), due, time.perf_counter())
         elif len(self.conns) + self.opening < self.vus:
-            asyncio.ensure_future(self._open(due))
+            self._open_soon(due)
         else:
             self.backlog.append(due)
 
@@ -292,12 +299,13 @@ class Generator:
         if self.mode == "ccu":
             stagger = self.stagger_s()
             for i in range(self.vus):
-                loop.call_later(i * stagger, lambda: asyncio.ensure_future(self._open(None)) if self.sending else None)
+                loop.call_later(i * stagger, lambda: self._open_soon(None) if self.sending else None)
         elif self.schedule:
             tasks.append(asyncio.ensure_future(self._replay()))
         else:
             tasks.append(asyncio.ensure_future(self._schedule()))
         await self.drained.wait()
+        self.done = True
         for conn in list(self.conns):
             conn.close()
         for task in tasks:

@@ -271,7 +271,9 @@ def _ladder_step(server: RunningServer, workers: int, settings: PipelineSettings
 
 def _scan(source: Path | None, settings: PipelineSettings, state: PipelineState, events: Events) -> None:
     if source is None:
-        why = "no TARGET given: no static scan; loading GET / unless --path or --requests says otherwise"
+        what = ("the --requests file" if settings.spec_file else "the access log" if settings.access_log
+                else "GET " + ", ".join(settings.paths) if settings.paths else "GET / (no --path given)")
+        why = f"no TARGET given: no static scan; loading {what}"
         state.notes.append(why)
         events.note(why)
         state.paths = settings.paths or ("/",)
