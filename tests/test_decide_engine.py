@@ -183,3 +183,18 @@ def test_blocked_share_without_a_site_is_blamed_on_the_idle_culprit_not_a_blocki
     assert "fix-blocking" not in kinds(rec) and "fix-idle-cpu" in kinds(rec)
     alone = profile(cpu_ratio=0.05, blocked=0.14)  # same blocked share, nothing else to explain it
     assert "fix-blocking" in kinds(decide(scan(), alone, (), env(cores=2)))
+
+
+def test_an_idle_thread_burn_is_not_a_reason_to_scale() -> None:
+    """examples/telemetry.py under load: a 40%-of-a-core thread plus ~52% of request work read 92% per
+    worker, over the seed's 90% line on some runs and under it on others (2 workers, then 1). The CPU
+    rules read what the traffic costs; the thread is fix-idle-cpu's, and a second worker would only run
+    a second copy of it."""
+    hot = ladder(rps=(1000, 2000, 2800), p50=(20, 21, 22), p99=(25, 30, 40), cpu=(60, 80, 92))
+    burning = profile(cpu_ratio=0.08, cpu_s=0.0002, idle_cpu=40.0, culprits=(("metrics-push", 40.0),))
+    rec = decide(scan(), burning, (hot,), env(cores=2))
+    assert kinds(rec)[0] == "fix-idle-cpu" and rec.workers == 1, (kinds(rec), rec.workers)
+    read = dict(rec.metrics)
+    assert read["load_traffic_cpu_per_worker"] == 52.0 and read["load_cpu_per_worker"] == 92.0
+    quiet = profile(cpu_ratio=0.08, cpu_s=0.0002, idle_cpu=1.0)  # the same load CPU with nothing at idle
+    assert decide(scan(), quiet, (hot,), env(cores=2)).workers == 2

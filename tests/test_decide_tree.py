@@ -26,7 +26,10 @@ LOAD = {"has_load": 1.0, "load_cpu_per_worker": 60.0, "latency_ok": 1.0, "error_
 
 
 def metrics(**kw: float | None) -> dict[str, float | None]:
-    return {**BASE, **kw}
+    """No idle CPU in these rows: the traffic's CPU is the whole load CPU (``traffic_cpu``)."""
+    out = {**BASE, **kw}
+    out.setdefault("load_traffic_cpu_per_worker", out.get("load_cpu_per_worker"))
+    return out
 
 
 def taken(walk_result) -> dict[str, str]:
