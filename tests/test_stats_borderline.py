@@ -43,3 +43,23 @@ def test_classification_intervals_from_the_profile() -> None:
     ratio, blocked = got["request_cpu_ratio"], got["blocked_share"]
     assert ratio.estimate == 0.72 and ratio.low < 0.70 < ratio.high  # straddles cpu_bound_ratio: borderline
     assert blocked.n == 30 and blocked.low < 0.05 < blocked.high  # 6% of 300 ticks is not clearly above 5%
+
+
+def test_blocked_share_interval_carries_both_passes_error() -> None:
+    """examples/mixed.py, a quiet run: 47% selector in the all-ticks pass, 42% CPU in the on-CPU pass, so
+    10.7% "blocked" with no blocking call (two 1.5 s windows of different requests). Its interval reaches
+    0; a handler that really blocks (60% off-CPU in app code) stays clear of 5%."""
+    from dataclasses import replace
+
+    from decide_factories import profile
+
+    from workeradvisor.decide.borderline import classification_intervals
+
+    def blocked_interval(cpu: float, blocked: float) -> Interval:
+        p = profile(cpu_ratio=0.3, blocked=blocked)
+        w = replace(p.workers[0], attribution_ticks=149, app_cpu_share=cpu, selector_share=1 - cpu - blocked)
+        return classification_intervals(replace(p, workers=(w,)))["blocked_share"]
+
+    noise, real = blocked_interval(0.42, 0.107), blocked_interval(0.10, 0.60)
+    assert noise.low == 0.0 and noise.high > 0.3
+    assert real.low > 0.3

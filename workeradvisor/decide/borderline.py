@@ -12,7 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from workeradvisor.decide.metrics import TICKS_PER_INDEPENDENT_SAMPLE
-from workeradvisor.decide.stats import borderline_sentence, mean_interval, side_of, wilson_interval
+from workeradvisor.decide.stats import (
+    borderline_sentence,
+    mean_interval,
+    residual_share_interval,
+    side_of,
+    wilson_interval,
+)
 from workeradvisor.decide.tree import DecisionTree
 from workeradvisor.models.decision import PathStep
 from workeradvisor.models.profile import ProfileResult
@@ -78,9 +84,11 @@ def classification_intervals(profile: ProfileResult | None) -> dict[str, Interva
 
     * request CPU ratio: a t-interval over the ratio's sub-window batch means (``PerRequest.ratio_blocks``);
     * idle CPU: a t-interval over the idle window's sub-window figures (``IdleReport.cpu_blocks``);
-    * blocked share: a Wilson interval over the attribution's loop samples, counting every
+    * blocked share: the interval of a difference of two shares from two windows (``residual_share_interval``:
+      the all-ticks pass's non-selector share less the on-CPU pass's CPU share), counting every
       ``TICKS_PER_INDEPENDENT_SAMPLE`` ticks as one independent sample (ticks of one blocking call are not
-      independent; the assumption widens the interval rather than narrowing it)."""
+      independent; the assumption widens the interval rather than narrowing it); a Wilson interval when the
+      CPU share is unknown (saved results)."""
     out: dict[str, Interval] = {}
     if profile is None:
         return out
@@ -99,7 +107,9 @@ def classification_intervals(profile: ProfileResult | None) -> dict[str, Interva
                 key=lambda w: w.blocked_share or 0.0, default=None)
     if worst is not None and worst.blocked_share is not None:
         n = max(1.0, worst.attribution_ticks / TICKS_PER_INDEPENDENT_SAMPLE)
-        blocked = wilson_interval(worst.blocked_share * n, n)
+        cpu = worst.app_cpu_share
+        blocked = (wilson_interval(worst.blocked_share * n, n) if cpu is None else
+                   residual_share_interval(worst.blocked_share, cpu + worst.blocked_share, cpu, n))
         if blocked is not None:
             out["blocked_share"] = blocked
     return out

@@ -192,6 +192,24 @@ def wilson_interval(hits: float, trials: float, level: float = DEFAULT_LEVEL) ->
     return Interval(p, max(0.0, centre - half), min(1.0, centre + half), int(round(trials)), level)
 
 
+def residual_share_interval(residual: float, minuend: float, subtrahend: float, samples: float,
+                            level: float = DEFAULT_LEVEL) -> Interval | None:
+    """Interval for a share computed as the difference of two shares from two separate windows.
+
+    The loop's blocked share is one: (1 - selector share) of py-spy's all-ticks pass less the on-CPU
+    share of its on-CPU pass, which samples another 1.5 s. Request arrivals differ between the two
+    windows, so the residual carries both shares' sampling error (the normal approximation for a
+    difference of independent proportions, ``samples`` effective samples each); a Wilson interval
+    on the residual alone was a third as wide, and a CPU-heavy handler read 10-20% "blocked" on
+    some runs (a false fix-blocking on examples/mixed.py)."""
+    if samples <= 0:
+        return None
+    z = NormalDist().inv_cdf(0.5 + level / 2.0)
+    a, b = (min(1.0, max(0.0, x)) for x in (minuend, subtrahend))
+    half = z * math.sqrt((a * (1 - a) + b * (1 - b)) / samples)
+    return Interval(residual, max(0.0, residual - half), min(1.0, residual + half), int(round(samples)), level)
+
+
 def side_of(interval: Interval | None, threshold: float) -> str:
     """"above" / "below" when the whole interval lies on one side of ``threshold``, else "borderline".
 

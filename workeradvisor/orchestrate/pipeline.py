@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from workeradvisor.decide.engine import analyze_results
 from workeradvisor.decide.merge import merge_profiles
@@ -29,8 +28,15 @@ from workeradvisor.models.scan import ScanResult
 from workeradvisor.models.verdict import HostNoise, TrialSeries
 from workeradvisor.orchestrate.events import Events, QuietEvents
 from workeradvisor.orchestrate.launching import deploy_info, label, resolve_launch, with_predictions
-from workeradvisor.orchestrate.sources import choose_paths, source_paths
-from workeradvisor.orchestrate.traffic import Traffic, access_log_traffic, openapi_traffic
+from workeradvisor.orchestrate.steps import (
+    PROFILE_CCU,
+    idle_summary,
+    per_operation,
+    run_summary,
+    scan_step,
+    use_traffic,
+)
+from workeradvisor.orchestrate.traffic import Traffic, openapi_traffic
 from workeradvisor.orchestrate.trials import (
     DEFAULT_PAIRS,
     Trial,
@@ -42,7 +48,6 @@ from workeradvisor.orchestrate.trials import (
     worst_noise,
 )
 from workeradvisor.profile import profile_server
-from workeradvisor.scan import scan_paths
 
 # Defaults sized so `analyze` finishes in <= 60 s on a 2-core machine, measured: ~2 s launch, ~6 s idle
 # (2 s headline + two 1.5 s py-spy passes), ~8 s profiled run, 3 x (1 + 5) s ladder + generator start-up
@@ -55,9 +60,6 @@ DEFAULT_PROFILE_S = 3.0
 DEFAULT_ATTRIBUTION_S = 1.5
 DEFAULT_STAGE_S = 5.0
 DEFAULT_WARMUP_S = 1.0
-OPERATION_S = 1.5  # each operation of a mix, measured alone at 1 CCU for the per-operation breakdown
-MAX_OPERATIONS = 12  # the most weighted; the rest are named in a note
-PROFILE_CCU = 1  # the request CPU ratio is meant at low concurrency: 2 CCU already halves a CPU-bound ratio
 
 TRIAL_STAGE_S = 2.0  # each interleaved trial: short, so 3 pairs of 1 vs 2 workers take about one ladder's time
 TRIAL_WARMUP_S = 0.5
@@ -224,7 +226,7 @@ def _run_steps(settings: PipelineSettings, machine: Environment, state: Pipeline
     if why:
         state.notes.append(why)
         events.note(why)
-    _scan(app.source if app else None, settings, state, events)
+    scan_step(app.source if app else None, settings, state, events)
     events.step("launch", f"{label(launch)}" + ("" if launch.mode == "attach" else ", 1 worker"))
     first = 1  # one worker serves the idle profile and the profiled run (one loop to read)
     with serve(settings.target, app_dir=settings.app_dir, workers=first, launch=launch,
@@ -235,18 +237,18 @@ def _run_steps(settings: PipelineSettings, machine: Environment, state: Pipeline
             found = openapi_traffic(server.base_url, settings.openapi, settings.methods, dict(settings.headers))
             if found is not None:
                 state.paths = ()
-                _use(found, state, events)
+                use_traffic(found, state, events)
             elif state.routes_why:
-                _use(Traffic((), (state.routes_why,)), state, events)
+                use_traffic(Traffic((), (state.routes_why,)), state, events)
         events.step("idle profile", f"{settings.idle_s:g} s with no traffic")
         _profile(server.pid, settings, state, idle=True)
         state.finished.append("idle profile")
-        events.done("idle profile", _idle_summary(state.profiles[-1]))
+        events.done("idle profile", idle_summary(state.profiles[-1]))
         events.step("profiled run", f"{PROFILE_CCU} CCU for {settings.profile_s:g} s")
         _profile(server.pid, settings, state, idle=False, plan=_plan(server.base_url, settings, state))
-        _per_operation(server.pid, server.base_url, settings, state, events)
+        per_operation(server.pid, server.base_url, settings, state, events)
         state.finished.append("profiled run")
-        events.done("profiled run", _run_summary(state.profiles[-1]))
+        events.done("profiled run", run_summary(state.profiles[-1]))
         if launch.mode == "attach":
             state.attached_workers = server.workers
             counts = (server.workers,)
@@ -267,84 +269,6 @@ def _ladder_step(server: RunningServer, workers: int, settings: PipelineSettings
                  events: Events) -> None:
     events.step("load ladder", f"{workers} worker(s), CCU {','.join(map(str, settings.ccus))}")
     _ladder(server.pid, server.base_url, workers, settings, state, events)
-
-
-def _scan(source: Path | None, settings: PipelineSettings, state: PipelineState, events: Events) -> None:
-    if source is None:
-        what = ("the --requests file" if settings.spec_file else "the access log" if settings.access_log
-                else "GET " + ", ".join(settings.paths) if settings.paths else "GET / (no --path given)")
-        why = f"no TARGET given: no static scan; loading {what}"
-        state.notes.append(why)
-        events.note(why)
-        state.paths = settings.paths or ("/",)
-        if settings.spec_file:
-            state.notes.append(f"requests from {settings.spec_file}")
-        elif settings.access_log:
-            _use(access_log_traffic(settings.access_log, headers=dict(settings.headers)), state, events)
-        return
-    events.step("scan", f"{source}")
-    state.scan = scan_paths([str(p) for p in source_paths(source)])
-    if settings.spec_file:
-        state.notes.append(f"requests from {settings.spec_file}")
-    elif settings.paths:
-        state.paths = settings.paths
-    elif settings.access_log:
-        _use(access_log_traffic(settings.access_log, headers=dict(settings.headers)), state, events)
-    else:
-        state.paths, state.routes_why = choose_paths(state.scan.routes)  # said if no OpenAPI document replaces them
-    state.finished.append("scan")
-    events.done("scan", f"{state.scan.files_scanned} file(s), {len(state.scan.findings)} finding(s)")
-
-
-def _per_operation(pid: int, base_url: str, settings: PipelineSettings, state: PipelineState,
-                   events: Events) -> None:
-    """Each operation alone at 1 CCU: which endpoint burns the loop, from the same schedstat figures."""
-    weights: dict[str, float] = {}
-    for t in state.traffic:
-        weights[t.name] = weights.get(t.name, 0.0) + t.weight
-    if len(weights) < 2:
-        return
-    total = sum(weights.values())
-    names = sorted(weights, key=lambda n: -weights[n])
-    if len(names) > MAX_OPERATIONS:
-        state.notes.append(f"per-operation breakdown: the {MAX_OPERATIONS} most weighted operations; not measured "
-                           f"alone: {', '.join(names[MAX_OPERATIONS:])}")
-    for name in names[:MAX_OPERATIONS]:
-        plan = build_plan(base_url, requests=[t for t in state.traffic if t.name == name],
-                          allow_remote=settings.launch.allow_remote)
-        result = profile_server(pid, duration_s=OPERATION_S, plan=plan, attribution=False, ccu=PROFILE_CCU,
-                                timeout_s=settings.timeout_s)
-        pr = result.per_request
-        if pr is None or pr.requests == 0:
-            state.notes.append(f"per-operation breakdown: {name} completed no request alone")
-            continue
-        state.operations.append(OperationProfile(name, pr.requests, pr.loop_cpu_s_per_request, pr.mean_latency_ms,
-                                                 weights[name] / total, pr.request_cpu_ratio))
-        events.note(f"{name}: {pr.loop_cpu_s_per_request * 1000:.1f} ms loop CPU per "
-                    f"{pr.mean_latency_ms:.1f} ms request")
-
-
-def _use(traffic: Traffic, state: PipelineState, events: Events) -> None:
-    state.traffic = traffic.requests
-    for note in traffic.notes:
-        state.notes.append(note)
-        events.note(note)
-
-
-def _idle_summary(p: ProfileResult) -> str:
-    if p.idle is None:
-        return "no idle figures"
-    total = sum(c for _, c in p.idle.process_cpu_percent)
-    hot = max(p.idle.culprits, key=lambda t: t.cpu_percent, default=None)
-    return f"{total:.0f}% CPU" + (f"; hottest thread {hot.name!r} {hot.cpu_percent:.0f}%" if hot else "")
-
-
-def _run_summary(p: ProfileResult) -> str:
-    pr = p.per_request
-    if pr is None:
-        return "no per-request figures"
-    return (f"{pr.requests} requests, {pr.loop_cpu_s_per_request * 1000:.1f} ms loop CPU per "
-            f"{pr.mean_latency_ms:.1f} ms request, request CPU ratio {pr.request_cpu_ratio:.2f}")
 
 
 def run_pipeline(settings: PipelineSettings, env: Environment, events: Events | None = None,
