@@ -8,6 +8,7 @@ from workeradvisor.decide.capacity import build_capacity, predicted_max_rps, thr
 from workeradvisor.decide.engine import decide
 from workeradvisor.decide.metrics import DecideOptions
 from workeradvisor.models import CallSite, CapacityRow, StackFrame
+from workeradvisor.models.load import LoadResult
 
 
 def kinds(rec) -> list[str]:
@@ -185,16 +186,34 @@ def test_blocked_share_without_a_site_is_blamed_on_the_idle_culprit_not_a_blocki
     assert "fix-blocking" in kinds(decide(scan(), alone, (), env(cores=2)))
 
 
-def test_an_idle_thread_burn_is_not_a_reason_to_scale() -> None:
-    """examples/telemetry.py under load: a 40%-of-a-core thread plus ~52% of request work read 92% per
-    worker, over the seed's 90% line on some runs and under it on others (2 workers, then 1). The CPU
-    rules read what the traffic costs; the thread is fix-idle-cpu's, and a second worker would only run
-    a second copy of it."""
+def test_an_idle_thread_burn_is_fixed_first_not_scaled() -> None:
+    """examples/telemetry.py under load: a thread burning 40% of a core at idle, a loop near the 90% line
+    (2 workers on some runs, 1 on others). The thread is fixed first and the load test run again: every
+    worker would run a copy of it (seed 001), so this evidence does not scale."""
     hot = ladder(rps=(1000, 2000, 2800), p50=(20, 21, 22), p99=(25, 30, 40), cpu=(60, 80, 92))
     burning = profile(cpu_ratio=0.08, cpu_s=0.0002, idle_cpu=40.0, culprits=(("metrics-push", 40.0),))
     rec = decide(scan(), burning, (hot,), env(cores=2))
-    assert kinds(rec)[0] == "fix-idle-cpu" and rec.workers == 1, (kinds(rec), rec.workers)
-    read = dict(rec.metrics)
-    assert read["load_traffic_cpu_per_worker"] == 52.0 and read["load_cpu_per_worker"] == 92.0
-    quiet = profile(cpu_ratio=0.08, cpu_s=0.0002, idle_cpu=1.0)  # the same load CPU with nothing at idle
+    assert kinds(rec)[0] == "fix-idle-cpu" and rec.actions[0].first and rec.workers == 1, (kinds(rec), rec.workers)
+    quiet = profile(cpu_ratio=0.08, cpu_s=0.0002, idle_cpu=1.0)  # the same load with nothing at idle
     assert decide(scan(), quiet, (hot,), env(cores=2)).workers == 2
+
+
+def test_a_loop_waiting_for_a_core_counts_as_cpu_demand() -> None:
+    """examples/mixed.py on a host with half a core taken: the loop reads 75% CPU and 22% waiting on the
+    run queue (saturated), where a quiet run reads 97% and 0; both mean a second worker is wanted."""
+    from dataclasses import replace
+
+    from workeradvisor.models.threads import ThreadSample
+
+    def with_loop_wait(wait: float) -> LoadResult:
+        base = ladder(rps=(110, 130, 134), p50=(80, 220, 440), p99=(120, 400, 900), cpu=(70, 74, 75))
+        peak = base.stages[-1]
+        assert peak.server is not None
+        pid = peak.server.processes[0].pid
+        server = replace(peak.server, threads=(ThreadSample(pid, pid, "python", 75.0, wait),))
+        return replace(base, stages=(*base.stages[:-1], replace(peak, server=server)))
+
+    p = profile(cpu_ratio=0.25, cpu_s=0.009)
+    busy = decide(scan(), p, (with_loop_wait(22.0),), env(cores=2))
+    assert dict(busy.metrics)["load_cpu_demand_per_worker"] == 97.0 and busy.workers == 2
+    assert decide(scan(), p, (with_loop_wait(0.0),), env(cores=2)).workers == 1

@@ -26,9 +26,9 @@ LOAD = {"has_load": 1.0, "load_cpu_per_worker": 60.0, "latency_ok": 1.0, "error_
 
 
 def metrics(**kw: float | None) -> dict[str, float | None]:
-    """No idle CPU in these rows: the traffic's CPU is the whole load CPU (``traffic_cpu``)."""
+    """No run-queue wait in these rows: the CPU demand is the load CPU."""
     out = {**BASE, **kw}
-    out.setdefault("load_traffic_cpu_per_worker", out.get("load_cpu_per_worker"))
+    out.setdefault("load_cpu_demand_per_worker", out.get("load_cpu_per_worker"))
     return out
 
 

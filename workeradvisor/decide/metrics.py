@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from workeradvisor.decide.stages import compare_gain, load_workers, stage_worker_cpu, trusted_stages
+from workeradvisor.decide.stages import compare_gain, load_workers, stage_loop_wait, stage_worker_cpu, trusted_stages
 from workeradvisor.decide.stats import wilson_interval
 from workeradvisor.decide.threads import THREAD_METRICS, thread_metrics
 from workeradvisor.models.decision import Environment
@@ -51,8 +51,8 @@ METRICS: dict[str, str] = {
     "latency_ok": "1 when p99_ms <= p99_slo_ms",
     "error_rate": "errors / attempts at the peak stage (0..1)",
     "load_cpu_per_worker": "server CPU per worker at the peak stage (100 = one core)",
-    "load_traffic_cpu_per_worker": "load_cpu_per_worker less the worker's CPU with no traffic (idle profile): what "
-                                   "the requests cost; the load-test rules read it (an idle burn is fix-idle-cpu's)",
+    "load_cpu_demand_per_worker": "load_cpu_per_worker plus the event loop's run-queue wait there: what the requests "
+                                  "asked of a core (the load-test CPU rules read it)",
     "host_idle_percent": "host CPU idle at the peak stage (0..100 of all cores; None for imported results)",
     "latency_growth": "p50 at the peak stage / p50 at the lowest trusted stage",
     "rps_scaling": "(RPS growth) / (CCU growth) between those stages; 1 = linear, low = plateau",
@@ -179,20 +179,6 @@ def _profile_metrics(profile: ProfileResult | None) -> dict[str, float | None]:
     }
 
 
-def traffic_cpu(load_cpu: float | None, profile: ProfileResult | None) -> float | None:
-    """A worker's CPU under load less its CPU with no traffic (the idle profile's busiest process).
-
-    Why: a telemetry thread burning 40% of a core put a 50%-busy worker over the seed's "CPU > 90%:
-    2 workers" line on some runs and under it on others; a second worker would only run a second
-    copy of the thread. The idle burn is its own action (fix-idle-cpu, measured again afterwards);
-    the load-test rules judge what the requests cost. No idle profile: nothing is taken off."""
-    if load_cpu is None:
-        return None
-    idle = profile.idle if profile is not None else None
-    baseline = max((pct for _, pct in idle.process_cpu_percent), default=0.0) if idle is not None else 0.0
-    return max(0.0, load_cpu - baseline)
-
-
 def primary_load(loads: tuple[LoadResult, ...]) -> LoadResult | None:
     """The load test with the fewest workers: the seed's load-test rules read a 1-worker run. A ladder
     is preferred over interleaved-trial results (source "trials": one CCU, a worker comparison)."""
@@ -233,6 +219,7 @@ def _load_metrics(loads: tuple[LoadResult, ...], slo: float) -> dict[str, float 
         "latency_ok": None if peak.latency_ms.p99 is None else float(peak.latency_ms.p99 <= slo),
         "error_rate": peak.error_fraction,
         "load_cpu_per_worker": cpu,
+        "load_cpu_demand_per_worker": None if cpu is None else cpu + stage_loop_wait(peak, workers),
         "host_idle_percent": peak.host_cpu_idle_percent if peak.server is not None else None,
         "latency_growth": growth,
         "rps_scaling": scaling,
@@ -271,7 +258,6 @@ def extract_metrics(
         scan_sites = {(f.path, f.line) for f in scan.findings} if scan else set()
         sites += sum(1 for c in material_blocking_sites(profile) if (c.path, c.line) not in scan_sites)
     m["blocking_sites"] = float(sites)
-    m["load_traffic_cpu_per_worker"] = traffic_cpu(m["load_cpu_per_worker"], profile)
     m["p99_slo_ms"] = options.p99_slo_ms
     m["cores"] = env.cores
     m["usable_workers"] = float(env.usable_workers)

@@ -29,6 +29,18 @@ def stage_worker_cpu(stage: StageResult, workers: int) -> float | None:
     return total / max(1, workers)
 
 
+def stage_loop_wait(stage: StageResult, workers: int) -> float:
+    """Mean run-queue wait of the workers' event-loop threads over the stage (100 = one core); 0 unknown.
+
+    The loop runs on each worker's main thread (tid == pid). Its wait is CPU the requests asked for
+    and did not get: on a busy host a saturated loop reads 75% CPU and 22% waiting."""
+    if stage.server is None:
+        return 0.0
+    worker_pids = {p.pid for p in stage.server.processes if p.role == "worker"}
+    waits = [t.wait_percent for t in stage.server.threads if t.tid == t.pid and t.pid in worker_pids]
+    return sum(waits) / max(1, workers) if waits else 0.0
+
+
 def stage_worker_rss(stage: StageResult) -> int | None:
     if stage.server is None:
         return None

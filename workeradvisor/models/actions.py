@@ -72,7 +72,7 @@ def docs_table() -> str:
 
 
 for _spec in (
-    ActionKind("fix-idle-cpu", 10, "remove CPU the server burns with no traffic", first="idle_overhead"),
+    ActionKind("fix-idle-cpu", 10, "remove CPU the server burns with no traffic", first="fix_first"),
     ActionKind("fix-blocking", 20, "replace or offload blocking calls on the event loop", first=True),
     ActionKind("offload-process-pool", 30, "move CPU-heavy work to a ProcessPoolExecutor"),
     ActionKind("limit-native-threads", 25, "give each worker cores / workers native compute threads (OMP_NUM_THREADS)",

@@ -22,7 +22,7 @@ EVIDENCE: tuple[tuple[str, str], ...] = (
     ("peak_rps", "RPS there"),
     ("p99_ms", "p99 there"),
     ("load_cpu_per_worker", "CPU per worker there"),
-    ("load_traffic_cpu_per_worker", "of which traffic (less the idle CPU)"),
+    ("load_cpu_demand_per_worker", "that CPU plus the loop's wait for a core"),
     ("error_rate", "errors there"),
     ("latency_growth", "p50 growth across the ladder"),
     ("rps_scaling", "RPS growth / CCU growth"),
@@ -39,7 +39,7 @@ _RATIOS = {"request_cpu_ratio", "io_ratio", "blocked_share", "async_ratio", "err
            "error_rate_max", "blocked_share_low", "scale_gain_low", "scale_gain_high",
            "thread_runqueue_fraction", "thread_runqueue_min"}
 _PERCENTS = {"idle_cpu_percent", "idle_culprit_cpu_percent", "load_cpu_per_worker", "load_cpu_ok",
-             "load_traffic_cpu_per_worker",
+             "load_cpu_demand_per_worker",
              "load_cpu_hot", "load_cpu_maxed", "idle_cpu_overhead", "idle_thread_material", "downstream_cpu_max",
              "host_idle_percent", "host_idle_min", "idle_cpu_low"}
 _BOOLEAN_HINT = {"has_scan", "has_profile", "has_load", "has_compare", "latency_ok", "refactor_possible",
